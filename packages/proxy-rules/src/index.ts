@@ -1,0 +1,7 @@
+export { ModelError, TraceError } from './errors.js';
+export * from './model.js';
+export { type CompileOptions, type Compiled, DEFAULT_TABLE, compile } from './compile.js';
+export type { ResolvedEndpoint, ServicePortInfo, Skipped, L4Proto } from './service-ports.js';
+export { type HealthCheck, healthCheckResponse } from './health-checks.js';
+export type * from './ruleset.js';
+export { renderDeleteTable, renderFullSync } from './nft-render.js';

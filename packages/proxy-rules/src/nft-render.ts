@@ -1,0 +1,166 @@
+import type { Family } from './ip.js';
+import type {
+  Action,
+  AffinitySet,
+  AddressSet,
+  Chain,
+  MapElement,
+  Match,
+  Rule,
+  Ruleset,
+  Verdict,
+  VerdictMap,
+} from './ruleset.js';
+import { mapKeyText } from './ruleset.js';
+
+/**
+ * Renders the ruleset as one `nft -f` transaction that replaces our table whatever its current
+ * state: `add table` (so the delete cannot fail), `delete table`, then everything anew. nft applies
+ * a file atomically, so packets see either the old table or the new one. Other tables are never
+ * named.
+ */
+export function renderFullSync(rs: Ruleset): string {
+  const t = tableRef(rs);
+  const out: string[] = [`add table ${t}`, `delete table ${t}`, `add table ${t}`];
+  for (const s of rs.addressSets.values()) out.push(...addressSetCommands(rs, s));
+  for (const s of rs.affinitySets.values()) out.push(affinitySetCommand(rs, s));
+  for (const m of rs.maps.values()) out.push(mapCommand(rs, m));
+  for (const c of rs.chains.values()) out.push(chainCommand(rs, c));
+  for (const c of rs.chains.values()) for (const r of c.rules) out.push(ruleCommand(rs, c.name, r));
+  for (const m of rs.maps.values())
+    out.push(...elementCommands(rs, m.name, [...m.elements.values()], 'add'));
+  return out.join('\n') + '\n';
+}
+
+/** `delete table`, for uninstalling (fails in nft when the table does not exist: add it first). */
+export function renderDeleteTable(rs: Pick<Ruleset, 'table'>): string {
+  return `add table ${tableRef(rs)}\ndelete table ${tableRef(rs)}\n`;
+}
+
+export function tableRef(rs: Pick<Ruleset, 'table'>): string {
+  return `inet ${rs.table}`;
+}
+
+export function chainCommand(rs: Ruleset, c: Chain): string {
+  const base = c.base
+    ? ` { type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority} ; }`
+    : '';
+  return `add chain ${tableRef(rs)} ${c.name}${base}`;
+}
+
+export function ruleCommand(rs: Ruleset, chain: string, r: Rule): string {
+  return `add rule ${tableRef(rs)} ${chain} ${renderRule(rs, r)}`;
+}
+
+export function affinitySetCommand(rs: Ruleset, s: AffinitySet): string {
+  return `add set ${tableRef(rs)} ${s.name} { type ${addrType(s.family)} ; flags dynamic,timeout ; timeout ${s.timeoutSeconds}s ; }`;
+}
+
+export function addressSetCommands(rs: Ruleset, s: AddressSet): string[] {
+  const out = [`add set ${tableRef(rs)} ${s.name} { type ${addrType(s.family)} ; }`];
+  if (s.addresses.length > 0)
+    out.push(`add element ${tableRef(rs)} ${s.name} { ${s.addresses.join(', ')} }`);
+  return out;
+}
+
+export function mapCommand(rs: Ruleset, m: VerdictMap): string {
+  const key =
+    m.key === 'addrProtoPort'
+      ? `${addrType(m.family)} . inet_proto . inet_service`
+      : 'inet_proto . inet_service';
+  return `add map ${tableRef(rs)} ${m.name} { type ${key} : verdict ; }`;
+}
+
+// Large element lists are split so no single command line grows unbounded.
+const ELEMENTS_PER_COMMAND = 500;
+
+export function elementCommands(
+  rs: Ruleset,
+  map: string,
+  elements: readonly MapElement[],
+  op: 'add' | 'delete',
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < elements.length; i += ELEMENTS_PER_COMMAND) {
+    const chunk = elements.slice(i, i + ELEMENTS_PER_COMMAND);
+    const items = chunk.map((e) =>
+      op === 'add' ? `${mapKeyText(e.key)} : ${renderVerdict(e.verdict)}` : mapKeyText(e.key),
+    );
+    out.push(`${op} element ${tableRef(rs)} ${map} { ${items.join(', ')} }`);
+  }
+  return out;
+}
+
+/** One rule's text after the chain name. */
+export function renderRule(rs: Ruleset, r: Rule): string {
+  const parts = r.matches.map((m) => renderMatch(rs, m));
+  parts.push(renderAction(rs, r.action));
+  if (r.comment) parts.push(`comment "${r.comment}"`);
+  return parts.join(' ');
+}
+
+function renderMatch(rs: Ruleset, m: Match): string {
+  switch (m.kind) {
+    case 'nfproto':
+      return `meta nfproto ${m.family}`;
+    case 'ctStateNew':
+      return 'ct state new';
+    case 'l4proto':
+      return `meta l4proto ${m.proto}`;
+    case 'dport':
+      return `${m.proto} dport ${m.port}`;
+    case 'addr': {
+      const value = m.cidrs.length === 1 ? m.cidrs[0]! : `{ ${m.cidrs.join(', ')} }`;
+      return `${ipKw(m.family)} ${m.dir} ${m.negate ? '!= ' : ''}${value}`;
+    }
+    case 'addrInSet':
+      return `${ipKw(m.family)} ${m.dir} @${m.set}`;
+    case 'fibLocal':
+      return `fib ${m.dir} type local`;
+    case 'markClear':
+      return `meta mark & ${hex(rs.masqueradeMark)} == 0`;
+  }
+}
+
+function renderAction(rs: Ruleset, a: Action): string {
+  switch (a.kind) {
+    case 'verdict':
+      return renderVerdict(a.verdict);
+    case 'vmap':
+      return a.key === 'addrProtoPort'
+        ? `${ipKw(a.family)} daddr . meta l4proto . th dport vmap @${a.map}`
+        : `meta l4proto . th dport vmap @${a.map}`;
+    case 'numgen': {
+      const items = a.targets.map((t, i) => `${i} : goto ${t}`);
+      return `numgen random mod ${a.targets.length} vmap { ${items.join(', ')} }`;
+    }
+    case 'setMark':
+      return `meta mark set meta mark | ${hex(rs.masqueradeMark)}`;
+    case 'clearMark':
+      return `meta mark set meta mark ^ ${hex(rs.masqueradeMark)}`;
+    case 'masquerade':
+      return 'masquerade fully-random';
+    case 'updateAffinity':
+      return `update @${a.set} { ${ipKw(a.family)} saddr }`;
+    case 'dnat':
+      return a.family === 'ipv4'
+        ? `dnat ip to ${a.ip}:${a.port}`
+        : `dnat ip6 to [${a.ip}]:${a.port}`;
+  }
+}
+
+export function renderVerdict(v: Verdict): string {
+  return v.kind === 'goto' || v.kind === 'jump' ? `${v.kind} ${v.chain}` : v.kind;
+}
+
+function ipKw(family: Family): string {
+  return family === 'ipv4' ? 'ip' : 'ip6';
+}
+
+function addrType(family: Family): string {
+  return family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr';
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}

@@ -1,0 +1,123 @@
+import type { Family } from './ip.js';
+import type { L4Proto } from './service-ports.js';
+
+/**
+ * The structured form of our nftables table. The nft text is rendered from it and the packet
+ * tracer walks it, so both see exactly the same rules. Every rule is one of the few shapes below;
+ * anything else cannot be expressed, which keeps the tracer complete.
+ */
+export interface Ruleset {
+  /** Table name inside the `inet` family. */
+  table: string;
+  /** The packet-mark bit that asks for masquerading. */
+  masqueradeMark: number;
+  chains: Map<string, Chain>;
+  maps: Map<string, VerdictMap>;
+  /** Dynamic per-endpoint source-address sets for ClientIP affinity. */
+  affinitySets: Map<string, AffinitySet>;
+  /** Static address sets (NodePort addresses). */
+  addressSets: Map<string, AddressSet>;
+  /** The node's addresses: not rendered, but what `fib ... type local` means to the tracer. */
+  localAddresses: string[];
+}
+
+export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+
+export interface BaseChain {
+  type: 'filter' | 'nat';
+  hook: Hook;
+  priority: number;
+}
+
+export interface Chain {
+  name: string;
+  /** Set for chains attached to a netfilter hook. */
+  base?: BaseChain;
+  /** `namespace/name/protocol/port` of the service port that owns this chain, if any. */
+  owner?: string;
+  rules: Rule[];
+}
+
+export type Verdict =
+  { kind: 'goto' | 'jump'; chain: string } | { kind: 'drop' | 'reject' | 'return' | 'accept' };
+
+export type Match =
+  | { kind: 'nfproto'; family: Family }
+  | { kind: 'ctStateNew' }
+  | { kind: 'l4proto'; proto: L4Proto }
+  | { kind: 'dport'; proto: L4Proto; port: number }
+  /** Source or destination in (or, with `negate`, outside) the listed addresses/CIDRs. */
+  | { kind: 'addr'; dir: 'saddr' | 'daddr'; family: Family; negate: boolean; cidrs: string[] }
+  | { kind: 'addrInSet'; dir: 'saddr' | 'daddr'; family: Family; set: string }
+  /** `fib saddr|daddr type local`: the address belongs to this node. */
+  | { kind: 'fibLocal'; dir: 'saddr' | 'daddr' }
+  /** The masquerade bit is not set. */
+  | { kind: 'markClear' };
+
+export type Action =
+  | { kind: 'verdict'; verdict: Verdict }
+  /** Looks `daddr . l4proto . dport` (or `l4proto . dport`) up in a verdict map. */
+  | { kind: 'vmap'; key: 'addrProtoPort' | 'protoPort'; family: Family; map: string }
+  /** `numgen random mod N vmap { i : goto targets[i] }`. */
+  | { kind: 'numgen'; targets: string[] }
+  | { kind: 'setMark' }
+  | { kind: 'clearMark' }
+  | { kind: 'masquerade' }
+  | { kind: 'updateAffinity'; family: Family; set: string }
+  | { kind: 'dnat'; family: Family; proto: L4Proto; ip: string; port: number };
+
+export interface Rule {
+  matches: Match[];
+  action: Action;
+  comment?: string;
+}
+
+/** Key parts of a verdict-map element; `ip` is absent in NodePort maps. */
+export interface MapKey {
+  ip?: string;
+  proto: L4Proto;
+  port: number;
+}
+
+export interface VerdictMap {
+  name: string;
+  family: Family;
+  key: 'addrProtoPort' | 'protoPort';
+  /** Keyed by the rendered key (`10.0.0.1 . tcp . 80`). */
+  elements: Map<string, MapElement>;
+}
+
+export interface MapElement {
+  key: MapKey;
+  verdict: Verdict;
+  /** The service port it belongs to (`ns/name/proto/port`). */
+  owner: string;
+}
+
+export interface AffinitySet {
+  name: string;
+  family: Family;
+  timeoutSeconds: number;
+  owner: string;
+}
+
+export interface AddressSet {
+  name: string;
+  family: Family;
+  addresses: string[];
+}
+
+/** Renders a map key the way nft prints it, which is also its identity in `VerdictMap.elements`. */
+export function mapKeyText(key: MapKey): string {
+  const tail = `${key.proto} . ${key.port}`;
+  return key.ip === undefined ? tail : `${key.ip} . ${tail}`;
+}
+
+/** A rule with only an action. */
+export function rule(action: Action, ...matches: Match[]): Rule {
+  return { matches, action };
+}
+
+export function verdict(v: Verdict, ...matches: Match[]): Rule {
+  return { matches, action: { kind: 'verdict', verdict: v } };
+}

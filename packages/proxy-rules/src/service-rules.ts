@@ -1,0 +1,189 @@
+import {
+  type CategorizedEndpoints,
+  usesClusterEndpoints,
+  usesLocalEndpoints,
+} from './categorize.js';
+import { affinitySetName, endpointChainName, serviceChainName } from './chain-names.js';
+import { ipInCidrs } from './ip.js';
+import type { NodeContext } from './node.js';
+import {
+  type Chain,
+  type MapKey,
+  type Match,
+  type Rule,
+  type Ruleset,
+  type Verdict,
+  mapKeyText,
+  rule,
+  verdict,
+} from './ruleset.js';
+import {
+  type ResolvedEndpoint,
+  type ServicePortInfo,
+  externallyAccessible,
+  servicePortKey,
+} from './service-ports.js';
+import { CHAIN, mapName } from './skeleton.js';
+
+const goto = (chain: string): Verdict => ({ kind: 'goto', chain });
+const markMasq: Verdict = { kind: 'jump', chain: CHAIN.markForMasquerade };
+
+/**
+ * Adds one service port's chains, affinity sets and map elements to `rs`, following kube-proxy's
+ * nftables layout: service-ips/service-nodeports dispatch to the internal policy chain (ClusterIP)
+ * or the `external-` chain (NodePort, ExternalIPs, LoadBalancer IPs); policy chains pick an
+ * endpoint with numgen; endpoint chains mark hairpin traffic and DNAT. Services without usable
+ * endpoints get a REJECT (or, for a Local policy with no local endpoint, DROP) element instead.
+ */
+export function addServicePort(
+  rs: Ruleset,
+  sp: ServicePortInfo,
+  cat: CategorizedEndpoints,
+  node: NodeContext,
+): void {
+  const key = servicePortKey(sp);
+  const { family } = sp;
+  const chainOf = (kind: Parameters<typeof serviceChainName>[0]): string =>
+    serviceChainName(kind, key, family);
+  const addChain = (name: string, rules: Rule[]): void =>
+    void rs.chains.set(name, { name, owner: key, rules });
+  const element = (map: string, k: MapKey, v: Verdict): void => {
+    rs.maps
+      .get(mapName(map as Parameters<typeof mapName>[0], family))!
+      .elements.set(mapKeyText(k), {
+        key: k,
+        verdict: v,
+        owner: key,
+      });
+  };
+  const epChain = (e: ResolvedEndpoint): string => endpointChainName(key, family, e.ip, e.port);
+  const epSet = (e: ResolvedEndpoint): string => affinitySetName(key, family, e.ip, e.port);
+
+  const clusterChain = chainOf('service');
+  const localChain = chainOf('local');
+  const externalChain = chainOf('external');
+  const usesClusterChain = cat.cluster.length > 0 && usesClusterEndpoints(sp);
+  const usesLocalChain = cat.local.length > 0 && usesLocalEndpoints(sp);
+  const internalChain = sp.internalPolicyLocal ? localChain : clusterChain;
+  const hasInternal = cat.hasAny && (!sp.internalPolicyLocal || cat.local.length > 0);
+  const externalPolicyChain = sp.externalPolicyLocal ? localChain : clusterChain;
+  const hasExternal = cat.hasAny && (!sp.externalPolicyLocal || cat.local.length > 0);
+  const usesExternalChain = cat.hasAny && externallyAccessible(sp);
+  // No endpoint anywhere: REJECT; a Local policy without a local endpoint: DROP.
+  const internalFallback: Verdict = cat.hasAny ? { kind: 'drop' } : goto(CHAIN.reject);
+  const externalFallback: Verdict = cat.hasAny ? { kind: 'drop' } : goto(CHAIN.reject);
+
+  const ipKey = (ip: string): MapKey => ({ ip, proto: sp.protocol, port: sp.port });
+  if (hasInternal) element('service-ips', ipKey(sp.clusterIP), goto(internalChain));
+  else element('no-endpoint-services', ipKey(sp.clusterIP), internalFallback);
+
+  for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
+    if (usesExternalChain) element('service-ips', ipKey(ip), goto(externalChain));
+    if (!hasExternal) element('no-endpoint-services', ipKey(ip), externalFallback);
+  }
+  if (sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0) {
+    const fw = chainOf('firewall');
+    const allowed = sp.sourceRanges.map((r) => r.text);
+    // A node reaching its own LB VIP (added locally) arrives with the VIP as source.
+    const local = node.addresses[family];
+    if (local.some((ip) => ipInCidrs(ip, sp.sourceRanges))) allowed.push(...sp.loadBalancerIPs);
+    addChain(fw, [
+      verdict(
+        { kind: 'drop' },
+        { kind: 'addr', dir: 'saddr', family, negate: true, cidrs: allowed },
+      ),
+    ]);
+    for (const ip of sp.loadBalancerIPs) element('firewall-ips', ipKey(ip), goto(fw));
+  }
+  if (sp.nodePort !== undefined) {
+    const k: MapKey = { proto: sp.protocol, port: sp.nodePort };
+    if (usesExternalChain) element('service-nodeports', k, goto(externalChain));
+    if (!hasExternal) element('no-endpoint-nodeports', k, externalFallback);
+  }
+
+  const policyRules = (endpoints: ResolvedEndpoint[], masqueradeOffCluster: boolean): Rule[] => {
+    const rules: Rule[] = [];
+    const cidrs = node.clusterCIDRs.filter((c) => c.family === family).map((c) => c.text);
+    if (masqueradeOffCluster && cidrs.length > 0) {
+      // Off-cluster clients routed to a ClusterIP: masquerade so replies come back through us.
+      rules.push(
+        verdict(
+          markMasq,
+          { kind: 'addr', dir: 'daddr', family, negate: false, cidrs: [sp.clusterIP] },
+          { kind: 'dport', proto: sp.protocol, port: sp.port },
+          { kind: 'addr', dir: 'saddr', family, negate: true, cidrs },
+        ),
+      );
+    }
+    if (sp.affinityTimeout !== undefined) {
+      for (const e of endpoints) {
+        rules.push(
+          verdict(goto(epChain(e)), { kind: 'addrInSet', dir: 'saddr', family, set: epSet(e) }),
+        );
+      }
+    }
+    rules.push(rule({ kind: 'numgen', targets: endpoints.map(epChain) }));
+    return rules;
+  };
+  if (usesClusterChain)
+    addChain(clusterChain, policyRules(cat.cluster, hasInternal && internalChain === clusterChain));
+  if (usesLocalChain)
+    addChain(localChain, policyRules(cat.local, hasInternal && internalChain === localChain));
+
+  if (usesExternalChain) {
+    const rules: Rule[] = [];
+    if (!sp.externalPolicyLocal) {
+      rules.push(verdict(markMasq));
+    } else {
+      const cidrs = node.clusterCIDRs.filter((c) => c.family === family).map((c) => c.text);
+      // Pods and the node itself bypass the Local policy, as if they went out to the load
+      // balancer and came back; the node's own traffic needs masquerading (its source is local).
+      if (cidrs.length > 0) {
+        rules.push({
+          ...verdict(goto(clusterChain), {
+            kind: 'addr',
+            dir: 'saddr',
+            family,
+            negate: false,
+            cidrs,
+          }),
+          comment: 'short-circuit pod traffic',
+        });
+      }
+      rules.push({
+        ...verdict(markMasq, { kind: 'fibLocal', dir: 'saddr' }),
+        comment: 'masquerade local traffic',
+      });
+      rules.push({
+        ...verdict(goto(clusterChain), { kind: 'fibLocal', dir: 'saddr' }),
+        comment: 'short-circuit local traffic',
+      });
+    }
+    if (hasExternal) rules.push(verdict(goto(externalPolicyChain)));
+    addChain(externalChain, rules);
+  }
+
+  for (const e of cat.reachable) {
+    const rules: Rule[] = [
+      verdict(markMasq, { kind: 'addr', dir: 'saddr', family, negate: false, cidrs: [e.ip] }),
+    ];
+    if (sp.affinityTimeout !== undefined) {
+      const set = epSet(e);
+      rs.affinitySets.set(set, {
+        name: set,
+        family,
+        timeoutSeconds: sp.affinityTimeout,
+        owner: key,
+      });
+      rules.push(rule({ kind: 'updateAffinity', family, set }));
+    }
+    const dnat: Match[] = [{ kind: 'l4proto', proto: sp.protocol }];
+    rules.push(rule({ kind: 'dnat', family, proto: sp.protocol, ip: e.ip, port: e.port }, ...dnat));
+    addChain(epChain(e), rules);
+  }
+}
+
+/** The chains this ruleset holds for service port `owner`. */
+export function chainsOf(rs: Ruleset, owner: string): Chain[] {
+  return [...rs.chains.values()].filter((c) => c.owner === owner);
+}
