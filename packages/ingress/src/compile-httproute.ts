@@ -1,0 +1,318 @@
+import type {
+  BackendObjectReference,
+  HTTPHeaderFilter,
+  HTTPRoute,
+  HTTPRouteFilter,
+  HTTPRouteMatch,
+  HTTPRouteRule,
+} from './api-types.js';
+import { createdMs, objectKey } from './compile-ingress.js';
+import { RouteCompileError } from './errors.js';
+import { intersectHostnames, parseHostPattern } from './host.js';
+import type {
+  HeaderModifier,
+  PathMatch,
+  PathModifier,
+  Route,
+  RouteAction,
+  RouteMatch,
+  ServiceRef,
+  ValueMatch,
+  WeightedBackend,
+} from './route.js';
+
+/** The Gateway listener the routes are attached to (the app does parentRef/allowedRoutes). */
+export interface ListenerInfo {
+  hostname?: string;
+}
+
+export interface HttpRouteCompileOptions {
+  /** ReferenceGrant check for a backendRef into another namespace; default: not permitted. */
+  referencePermitted?: (fromNamespace: string, to: ServiceRef) => boolean;
+  /** Whether the Service exists; default: assume it does. */
+  serviceExists?: (ref: ServiceRef) => boolean;
+}
+
+export interface HttpRouteStatus {
+  route: string;
+  accepted: boolean;
+  /** Accepted / NoMatchingListenerHostname / UnsupportedValue. */
+  reason: string;
+  resolvedRefs: boolean;
+  /** ResolvedRefs / BackendNotFound / RefNotPermitted / InvalidKind. */
+  refsReason: string;
+  /** Some rules were left out (the PartiallyInvalid condition); see messages. */
+  partiallyInvalid: boolean;
+  messages: string[];
+}
+
+export interface CompiledHttpRoutes {
+  routes: Route[];
+  statuses: HttpRouteStatus[];
+}
+
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+function regex(source: string, field: string, pattern: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (e) {
+    throw new RouteCompileError(
+      `invalid regular expression: ${(e as Error).message}`,
+      source,
+      field,
+    );
+  }
+}
+
+function valueMatch(
+  source: string,
+  field: string,
+  m: { type?: string; name: string; value: string },
+  name: string,
+): ValueMatch {
+  if ((m.type ?? 'Exact') === 'Exact') return { name, exact: m.value };
+  if (m.type === 'RegularExpression') return { name, regex: regex(source, field, m.value) };
+  throw new RouteCompileError(`unsupported match type ${m.type}`, source, field);
+}
+
+function matchOf(source: string, m: HTTPRouteMatch): RouteMatch {
+  const type = m.path?.type ?? 'PathPrefix';
+  const value = m.path?.value ?? '/';
+  if (!value.startsWith('/'))
+    throw new RouteCompileError('path must start with "/"', source, 'path');
+  let path: PathMatch;
+  if (type === 'Exact') path = { type: 'Exact', value };
+  else if (type === 'PathPrefix') path = { type: 'Prefix', value };
+  else if (type === 'RegularExpression')
+    path = { type, value, regex: regex(source, 'path', value) };
+  else throw new RouteCompileError(`unsupported path type ${String(type)}`, source, 'path');
+  // Only the first of several entries with the same name counts (header names case-insensitive).
+  const headers: ValueMatch[] = [];
+  for (const h of m.headers ?? []) {
+    const name = h.name.toLowerCase();
+    if (!headers.some((x) => x.name === name)) headers.push(valueMatch(source, 'headers', h, name));
+  }
+  const query: ValueMatch[] = [];
+  for (const q of m.queryParams ?? []) {
+    if (!query.some((x) => x.name === q.name))
+      query.push(valueMatch(source, 'queryParams', q, q.name));
+  }
+  const out: RouteMatch = { path, headers, query };
+  if (m.method) out.method = m.method.toUpperCase();
+  return out;
+}
+
+function headerModifier(f: HTTPHeaderFilter | undefined): HeaderModifier {
+  const pairs = (list: { name: string; value: string }[] | undefined): [string, string][] =>
+    (list ?? []).map((h) => [h.name.toLowerCase(), h.value]);
+  return {
+    set: pairs(f?.set),
+    add: pairs(f?.add),
+    remove: (f?.remove ?? []).map((n) => n.toLowerCase()),
+  };
+}
+
+function pathModifier(
+  source: string,
+  p: { type: string; replaceFullPath?: string; replacePrefixMatch?: string },
+): PathModifier {
+  if (p.type === 'ReplaceFullPath' && p.replaceFullPath !== undefined) {
+    return { type: 'ReplaceFullPath', value: p.replaceFullPath };
+  }
+  if (p.type === 'ReplacePrefixMatch' && p.replacePrefixMatch !== undefined) {
+    return { type: 'ReplacePrefixMatch', value: p.replacePrefixMatch };
+  }
+  throw new RouteCompileError(`path modifier ${p.type} needs its value`, source, 'filters');
+}
+
+class RefChecker {
+  resolved = true;
+  reason = 'ResolvedRefs';
+  readonly messages: string[] = [];
+  constructor(
+    private readonly namespace: string,
+    private readonly opts: HttpRouteCompileOptions,
+  ) {}
+
+  /** The Service a reference points at, or undefined (and a status reason) when invalid. */
+  check(ref: BackendObjectReference): ServiceRef | undefined {
+    const svc: ServiceRef = {
+      namespace: ref.namespace ?? this.namespace,
+      name: ref.name,
+      port: ref.port ?? 0,
+    };
+    if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') {
+      return this.fail(
+        'InvalidKind',
+        `${ref.group ?? ''}/${ref.kind ?? ''} ${ref.name} is not a Service`,
+      );
+    }
+    if (ref.port === undefined) return this.fail('UnsupportedValue', `${ref.name} needs a port`);
+    if (svc.namespace !== this.namespace && !this.opts.referencePermitted?.(this.namespace, svc)) {
+      return this.fail('RefNotPermitted', `no ReferenceGrant allows ${svc.namespace}/${svc.name}`);
+    }
+    if (this.opts.serviceExists && !this.opts.serviceExists(svc)) {
+      return this.fail('BackendNotFound', `Service ${svc.namespace}/${svc.name} not found`);
+    }
+    return svc;
+  }
+
+  private fail(reason: string, message: string): undefined {
+    this.resolved = false;
+    this.reason = reason;
+    this.messages.push(message);
+    return undefined;
+  }
+}
+
+function applyFilter(
+  source: string,
+  f: HTTPRouteFilter,
+  action: RouteAction,
+  refs: RefChecker,
+): void {
+  switch (f.type) {
+    case 'RequestHeaderModifier':
+      action.requestHeaders = headerModifier(f.requestHeaderModifier);
+      return;
+    case 'ResponseHeaderModifier':
+      action.responseHeaders = headerModifier(f.responseHeaderModifier);
+      return;
+    case 'RequestRedirect': {
+      const r = f.requestRedirect ?? {};
+      const statusCode = r.statusCode ?? 302;
+      if (!REDIRECT_CODES.has(statusCode))
+        throw new RouteCompileError(`redirect status ${statusCode}`, source, 'filters');
+      action.redirect = { statusCode };
+      if (r.scheme) action.redirect.scheme = r.scheme;
+      if (r.hostname) action.redirect.hostname = r.hostname;
+      if (r.port) action.redirect.port = r.port;
+      if (r.path) action.redirect.path = pathModifier(source, r.path);
+      return;
+    }
+    case 'URLRewrite': {
+      const u = f.urlRewrite ?? {};
+      action.rewrite = {};
+      if (u.hostname) action.rewrite.hostname = u.hostname;
+      if (u.path) action.rewrite.path = pathModifier(source, u.path);
+      return;
+    }
+    case 'RequestMirror': {
+      const m = f.requestMirror;
+      if (!m) throw new RouteCompileError('RequestMirror needs backendRef', source, 'filters');
+      const service = refs.check(m.backendRef);
+      const fraction =
+        m.percent !== undefined
+          ? m.percent / 100
+          : m.fraction
+            ? m.fraction.numerator / (m.fraction.denominator ?? 100)
+            : 1;
+      if (service)
+        (action.mirrors as { service: ServiceRef; fraction: number }[]).push({ service, fraction });
+      return;
+    }
+    default:
+      throw new RouteCompileError(`filter ${f.type} is not supported`, source, 'filters');
+  }
+}
+
+function actionOf(source: string, rule: HTTPRouteRule, refs: RefChecker): RouteAction {
+  const action: RouteAction = { backends: [], mirrors: [], options: {} };
+  for (const f of rule.filters ?? []) applyFilter(source, f, action, refs);
+  if (action.redirect && action.rewrite) {
+    throw new RouteCompileError(
+      'RequestRedirect and URLRewrite cannot be combined',
+      source,
+      'filters',
+    );
+  }
+  action.backends = (rule.backendRefs ?? []).map((ref): WeightedBackend => {
+    const b: WeightedBackend = { service: refs.check(ref), weight: ref.weight ?? 1 };
+    for (const f of ref.filters ?? []) {
+      if (f.type === 'RequestHeaderModifier')
+        b.requestHeaders = headerModifier(f.requestHeaderModifier);
+      else if (f.type === 'ResponseHeaderModifier')
+        b.responseHeaders = headerModifier(f.responseHeaderModifier);
+      else
+        throw new RouteCompileError(
+          `backendRef filter ${f.type} is not supported`,
+          source,
+          'backendRefs',
+        );
+    }
+    return b;
+  });
+  return action;
+}
+
+/**
+ * Compiles the HTTPRoutes attached to one listener. Hostnames are intersected with the listener's
+ * (a route with none in common is not accepted); a rule that fails to compile is left out and
+ * reported, the rest of the route still serves.
+ */
+export function compileHttpRoutes(
+  httpRoutes: readonly HTTPRoute[],
+  listener: ListenerInfo = {},
+  opts: HttpRouteCompileOptions = {},
+): CompiledHttpRoutes {
+  const out: CompiledHttpRoutes = { routes: [], statuses: [] };
+  for (const hr of httpRoutes) {
+    const key = objectKey(hr.metadata);
+    const source = `HTTPRoute ${key}`;
+    const refs = new RefChecker(hr.metadata.namespace ?? 'default', opts);
+    const status: HttpRouteStatus = {
+      route: key,
+      accepted: true,
+      reason: 'Accepted',
+      resolvedRefs: true,
+      refsReason: 'ResolvedRefs',
+      partiallyInvalid: false,
+      messages: refs.messages,
+    };
+    out.statuses.push(status);
+    let hosts;
+    try {
+      hosts = intersectHostnames(listener.hostname, hr.spec.hostnames).map((h) =>
+        parseHostPattern(h, true, source),
+      );
+    } catch (e) {
+      if (!(e instanceof RouteCompileError)) throw e;
+      Object.assign(status, { accepted: false, reason: 'UnsupportedValue' });
+      refs.messages.push(e.message);
+      continue;
+    }
+    if (hosts.length === 0) {
+      Object.assign(status, { accepted: false, reason: 'NoMatchingListenerHostname' });
+      continue;
+    }
+    const rules = hr.spec.rules && hr.spec.rules.length > 0 ? hr.spec.rules : [{}];
+    let good = 0;
+    rules.forEach((rule, ruleIndex) => {
+      try {
+        const action = actionOf(source, rule, refs);
+        const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+        const compiled = matches.map((m) => matchOf(source, m));
+        compiled.forEach((match, matchIndex) => {
+          for (const host of hosts) {
+            out.routes.push({
+              host,
+              match,
+              action,
+              origin: { source, createdMs: createdMs(hr.metadata), ruleIndex, matchIndex },
+            });
+          }
+        });
+        good++;
+      } catch (e) {
+        if (!(e instanceof RouteCompileError)) throw e;
+        status.partiallyInvalid = true;
+        refs.messages.push(e.message);
+      }
+    });
+    if (good === 0) Object.assign(status, { accepted: false, reason: 'UnsupportedValue' });
+    status.resolvedRefs = refs.resolved;
+    status.refsReason = refs.reason;
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+export type * from './api-types.js';
+export { RequestPathError, RouteCompileError, TlsConfigError } from './errors.js';
+export {
+  formatHostPattern,
+  hostMatches,
+  intersectHostnames,
+  normalizeHost,
+  parseHostPattern,
+  type HostPattern,
+} from './host.js';
+export { normalizeRequestTarget, type RequestTarget } from './path-normalize.js';
+export { modifyPath, pathMatches, replacePrefix } from './path-match.js';
+export type * from './route.js';
+export { RouteTable, comparePrecedence, type RequestView } from './route-table.js';
+export { Router } from './router.js';
+export {
+  ANNOTATION_PREFIX,
+  NGINX_PREFIX,
+  parseIngressAnnotations,
+  parseSize,
+  type CanaryAnnotations,
+  type IngressAnnotations,
+} from './annotations.js';
+export {
+  DEFAULT_CLASS_ANNOTATION,
+  LEGACY_CLASS_ANNOTATION,
+  selectOwnedIngresses,
+} from './ingress-class.js';
+export {
+  compileIngresses,
+  type CompiledIngresses,
+  type IngressProblem,
+} from './compile-ingress.js';
+export {
+  compileHttpRoutes,
+  type CompiledHttpRoutes,
+  type HttpRouteCompileOptions,
+  type HttpRouteStatus,
+  type ListenerInfo,
+} from './compile-httproute.js';
