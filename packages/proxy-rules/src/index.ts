@@ -5,3 +5,5 @@ export type { ResolvedEndpoint, ServicePortInfo, Skipped, L4Proto } from './serv
 export { type HealthCheck, healthCheckResponse } from './health-checks.js';
 export type * from './ruleset.js';
 export { renderDeleteTable, renderFullSync } from './nft-render.js';
+export { type Outcome, type Packet, type Step, type Trace, trace } from './trace.js';
+export { formatTrace, summary } from './format-trace.js';
