@@ -101,8 +101,8 @@ export class NotAllocatedError extends IpamError {
 
 /** The store could not be read, written or locked. */
 export class StoreError extends IpamError {
-  override readonly name = 'StoreError';
-  readonly cniCode = 5;
+  override readonly name: string = 'StoreError';
+  readonly cniCode: number = 5;
   constructor(
     message: string,
     readonly path: string,
@@ -110,4 +110,10 @@ export class StoreError extends IpamError {
   ) {
     super(`${path}: ${message}`, options);
   }
+}
+
+/** Another process held the store lock longer than we were willing to wait; worth retrying. */
+export class LockTimeoutError extends StoreError {
+  override readonly name = 'LockTimeoutError';
+  override readonly cniCode = 11;
 }

@@ -5,6 +5,7 @@ export {
   InvalidRangeError,
   IpamConfigError,
   IpamError,
+  LockTimeoutError,
   NotAllocatedError,
   RangeExhaustedError,
   RequestedAddressError,
@@ -14,3 +15,8 @@ export { IpAddress, type IpFamily } from './ip-address.js';
 export { Cidr, type CidrParseOptions } from './cidr.js';
 export { IpRange, type RangeConfig } from './ip-range.js';
 export { RangeSet, assertDisjointRangeSets, type Candidate } from './range-set.js';
+export type { Allocation, AllocationStore, Attachment } from './store.js';
+export { DEFAULT_DATA_DIR, DiskStore, type DiskStoreOptions } from './disk-store.js';
+export { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './file-lock.js';
+export { Allocator, type AllocateRequest, type AllocatedAddress } from './allocator.js';
+export { collectGarbage, type ValidAttachment } from './gc.js';
