@@ -22,3 +22,30 @@ export class NetnsError extends Error {
     super(message);
   }
 }
+
+/** An IP address, prefix or MAC address that does not parse. */
+export class InvalidAddressError extends Error {
+  override readonly name = 'InvalidAddressError';
+  constructor(
+    message: string,
+    readonly input: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The kernel rejected a netlink request; `code` is the errno name (EEXIST, ENODEV, ...). */
+export class NetlinkError extends Error {
+  override readonly name = 'NetlinkError';
+  constructor(
+    readonly operation: string,
+    readonly code: string,
+  ) {
+    super(`${operation}: ${code}`);
+  }
+}
+
+/** The setns(2) addon could not be built or loaded. */
+export class NativeAddonError extends Error {
+  override readonly name = 'NativeAddonError';
+}
