@@ -1,0 +1,44 @@
+/** A DNS message could not be parsed; `id` is set when at least the header was readable. */
+export class DnsDecodeError extends Error {
+  override readonly name = 'DnsDecodeError';
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} (at byte ${offset})`);
+  }
+}
+
+/** A record or name cannot be put on the wire (label over 63 bytes, name over 255, bad rdata). */
+export class DnsEncodeError extends Error {
+  override readonly name = 'DnsEncodeError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** A Kubernetes object handed to the zone lacks a field the zone needs; the zone is unchanged. */
+export class ZoneInputError extends Error {
+  override readonly name = 'ZoneInputError';
+  constructor(
+    readonly kind: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${kind}: ${field}: ${message}`);
+  }
+}
+
+/** A resolv.conf line or an upstream address could not be understood. */
+export class ResolvConfError extends Error {
+  override readonly name = 'ResolvConfError';
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(`resolv.conf line ${line}: ${message}`);
+  }
+}
