@@ -79,3 +79,17 @@ export {
   type NeighbourSpec,
 } from './neighbour.js';
 export { ZERO_MAC, appendFdb, deleteFdb, listFdb, type FdbEntry, type FdbSpec } from './fdb.js';
+export { SysctlError, readSysctl, sysctlPath, writeSysctl, type SysctlOptions } from './sysctl.js';
+export { NftError, NftTransaction, nft, type NftOptions } from './nft-transaction.js';
+export {
+  listNftRuleset,
+  listNftTable,
+  parseNftJson,
+  ruleCounter,
+  type NftChain,
+  type NftExpression,
+  type NftRule,
+  type NftRuleset,
+  type NftSet,
+  type NftTable,
+} from './nft-json.js';
