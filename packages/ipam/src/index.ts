@@ -20,3 +20,4 @@ export { DEFAULT_DATA_DIR, DiskStore, type DiskStoreOptions } from './disk-store
 export { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './file-lock.js';
 export { Allocator, type AllocateRequest, type AllocatedAddress } from './allocator.js';
 export { collectGarbage, type ValidAttachment } from './gc.js';
+export { JournalStore, type JournalStoreOptions } from './journal-store.js';
