@@ -89,3 +89,20 @@ export {
   findInPath,
   type ExecPluginOptions,
 } from './exec/exec-plugin.js';
+
+// Runtime side
+export {
+  CniRuntime,
+  GcFailedError,
+  type CniRuntimeOptions,
+  type RuntimeConf,
+} from './runtime/cni-runtime.js';
+export { CONF_EXTENSIONS, confFiles, loadConfList } from './runtime/load-conf-list.js';
+export {
+  CACHE_KIND,
+  DEFAULT_CACHE_DIR,
+  ResultCache,
+  type CacheEntry,
+  type CachedAttachment,
+} from './runtime/result-cache.js';
+export { buildPluginConfig } from './runtime/build-config.js';

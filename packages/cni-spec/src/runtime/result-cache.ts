@@ -1,0 +1,120 @@
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isObject } from '../types/fields.js';
+
+/** libcni's default cache root; results live in `<root>/results/`. */
+export const DEFAULT_CACHE_DIR = '/var/lib/cni';
+
+/** libcni's cache file kind. */
+export const CACHE_KIND = 'cniCacheV1';
+
+/** One cache file, in libcni's `cniCacheV1` JSON layout (`config` is base64, as Go encodes []byte). */
+export interface CacheEntry {
+  kind: typeof CACHE_KIND;
+  containerId: string;
+  config: string;
+  ifName: string;
+  networkName: string;
+  netns?: string;
+  cniArgs?: [string, string][];
+  capabilityArgs?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+}
+
+/** An attachment the cache knows about (what GC compares against the valid ones). */
+export interface CachedAttachment {
+  networkName: string;
+  containerId: string;
+  ifName: string;
+  netns: string;
+  cniArgs: [string, string][];
+  capabilityArgs: Record<string, unknown>;
+}
+
+/**
+ * The on-disk result cache, file for file compatible with libcni: `<root>/results/<network>-
+ * <containerID>-<ifname>`, directory 0700, files 0600. Corrupt or empty files read as absent, so
+ * a DEL after a crash or reboot still goes through.
+ */
+export class ResultCache {
+  constructor(readonly root: string = DEFAULT_CACHE_DIR) {}
+
+  get dir(): string {
+    return join(this.root, 'results');
+  }
+
+  path(networkName: string, containerId: string, ifName: string): string {
+    return join(this.dir, `${networkName}-${containerId}-${ifName}`);
+  }
+
+  /** Writes atomically (temp file + rename) so a crash never leaves half a file. */
+  async write(entry: CacheEntry): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.path(entry.networkName, entry.containerId, entry.ifName);
+    const tmp = `${file}.tmp-${process.pid}`;
+    await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
+    await rename(tmp, file);
+  }
+
+  /** The entry for an attachment, or undefined when missing, empty, corrupt or not cniCacheV1. */
+  async read(
+    networkName: string,
+    containerId: string,
+    ifName: string,
+  ): Promise<CacheEntry | undefined> {
+    return this.readFile(this.path(networkName, containerId, ifName));
+  }
+
+  async delete(networkName: string, containerId: string, ifName: string): Promise<void> {
+    await rm(this.path(networkName, containerId, ifName), { force: true });
+  }
+
+  /** Every readable attachment in the cache, optionally only those of one network. */
+  async attachments(networkName?: string): Promise<CachedAttachment[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).sort();
+    } catch {
+      return [];
+    }
+    const out: CachedAttachment[] = [];
+    for (const name of names) {
+      const e = await this.readFile(join(this.dir, name));
+      if (!e || !e.ifName || !e.networkName || !e.containerId) continue;
+      if (networkName !== undefined && e.networkName !== networkName) continue;
+      out.push({
+        networkName: e.networkName,
+        containerId: e.containerId,
+        ifName: e.ifName,
+        netns: e.netns ?? '',
+        cniArgs: e.cniArgs ?? [],
+        capabilityArgs: e.capabilityArgs ?? {},
+      });
+    }
+    return out;
+  }
+
+  private async readFile(file: string): Promise<CacheEntry | undefined> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!isObject(parsed) || parsed.kind !== CACHE_KIND) return undefined;
+    for (const key of ['containerId', 'ifName', 'networkName'] as const) {
+      if (typeof parsed[key] !== 'string') return undefined;
+    }
+    const pairs = parsed.cniArgs;
+    const okPairs =
+      Array.isArray(pairs) &&
+      pairs.every(
+        (p) => Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'string'),
+      );
+    if (!okPairs) delete parsed.cniArgs;
+    if (!isObject(parsed.capabilityArgs)) delete parsed.capabilityArgs;
+    if (typeof parsed.netns !== 'string') delete parsed.netns;
+    if (!isObject(parsed.result)) delete parsed.result;
+    return parsed as unknown as CacheEntry;
+  }
+}

@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const RECORDER = join(PACKAGE_DIR, 'test', 'fixtures', 'recorder-plugin.mjs');
+export const CNITOOL = join(PACKAGE_DIR, 'dist', 'bin', 'cnitool.js');
+
+/** Process-level tests run the built package; say so clearly instead of failing obscurely. */
+export function requireBuild(): void {
+  if (!existsSync(join(PACKAGE_DIR, 'dist', 'index.js'))) {
+    throw new Error('build first: npx tsc -b packages/cni-spec/tsconfig.lib.json');
+  }
+}
+
+/** A temp dir with the recorder plugin linked under each of `types`. */
+export async function pluginDir(types: readonly string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cni-spec-bin-'));
+  await chmod(RECORDER, 0o755);
+  for (const t of types) await symlink(RECORDER, join(dir, t));
+  return dir;
+}
+
+/** Writes an executable shell script plugin. */
+export async function scriptPlugin(dir: string, name: string, body: string): Promise<void> {
+  await writeFile(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+}
+
+export interface LogLine {
+  plugin: string;
+  verb: string;
+  containerId: string;
+  ifName: string;
+  netns: string;
+  args: string;
+  wrapped: string | null;
+  config: Record<string, unknown>;
+}
+
+export async function readLog(file: string): Promise<LogLine[]> {
+  if (!existsSync(file)) return [];
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LogLine);
+}
