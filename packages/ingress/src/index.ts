@@ -38,3 +38,12 @@ export {
   type HttpRouteStatus,
   type ListenerInfo,
 } from './compile-httproute.js';
+export { staticEndpoints, serviceKey, type Endpoint, type EndpointResolver } from './endpoints.js';
+export { pickWeighted } from './backend-picker.js';
+export { decide, type Decision, type Forward, type IncomingInfo, type Respond } from './decide.js';
+export { UpstreamError } from './forward.js';
+export type { ProxyEvent, ProxyOptions } from './proxy-options.js';
+export { createProxyHandler, type RequestHandler } from './proxy-handler.js';
+export { createUpgradeHandler, type UpgradeHandler } from './upgrade-handler.js';
+export { TlsStore, type CertificatePair } from './tls-store.js';
+export { createIngressServer, type IngressServerOptions } from './server.js';

@@ -1,0 +1,94 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { decide, type Forward, type IncomingInfo } from './decide.js';
+import { EndpointBalancer } from './endpoints.js';
+import { forward, requestHasBody } from './forward.js';
+import { applyHeaderModifier, endToEndHeaders, setForwarded } from './headers.js';
+import { sendMirror } from './mirror.js';
+import {
+  resolveProxyOptions,
+  type ProxyOptions,
+  type ResolvedProxyOptions,
+} from './proxy-options.js';
+import { sendStatus } from './respond.js';
+import type { Router } from './router.js';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function incomingInfo(req: IncomingMessage): IncomingInfo {
+  const tls = (req.socket as Partial<TLSSocket>).encrypted === true;
+  return {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers: req.headers,
+    scheme: tls ? 'https' : 'http',
+    localPort: req.socket.localPort ?? (tls ? 443 : 80),
+  };
+}
+
+/** The upstream request headers for a decision: end-to-end headers, X-Forwarded-*, filters. */
+export function upstreamHeaders(
+  req: IncomingMessage,
+  info: IncomingInfo,
+  d: Forward,
+  opts: ResolvedProxyOptions,
+): OutgoingHttpHeaders {
+  const headers = endToEndHeaders(req.headers);
+  if (d.host !== undefined) headers.host = d.host;
+  setForwarded(headers, {
+    clientAddress: req.socket.remoteAddress ?? '',
+    proto: info.scheme,
+    host: req.headers.host,
+    port: info.localPort,
+    trust: opts.trustForwardedHeaders,
+  });
+  for (const m of d.requestHeaders) applyHeaderModifier(headers, m);
+  return headers;
+}
+
+/**
+ * A `(req, res)` handler for any Node HTTP/HTTPS server: routes with the router's current table
+ * (a swap applies to the next request; requests in flight finish on the table they started
+ * with) and proxies to the chosen Service's endpoints.
+ */
+export function createProxyHandler(router: Router, options: ProxyOptions): RequestHandler {
+  const opts = resolveProxyOptions(options);
+  const balancer = new EndpointBalancer(opts.endpoints);
+  return (req, res) => {
+    const info = incomingInfo(req);
+    const fail = (status: number, reason: string, error?: Error): void => {
+      const level = status >= 500 ? 'error' : 'warn';
+      opts.onEvent?.({
+        level,
+        msg: reason,
+        status,
+        method: info.method,
+        path: info.url,
+        host: req.headers.host,
+        error: error?.message,
+      });
+      // After a 413 the unread body is still on the connection: close it rather than drain it.
+      sendStatus(res, status, {}, status === 413);
+    };
+    try {
+      const d = decide(router.table, info, opts.random);
+      if (d.kind === 'respond') {
+        if (d.status >= 400) fail(d.status, d.reason);
+        else sendStatus(res, d.status, d.headers);
+        return;
+      }
+      const headers = upstreamHeaders(req, info, d, opts);
+      const limit = d.options.maxBodyBytes ?? opts.maxBodyBytes;
+      if (Number(req.headers['content-length'] ?? 0) > limit) {
+        fail(413, 'body too large');
+        return;
+      }
+      const hasBody = requestHasBody(req);
+      for (const m of d.mirrors) sendMirror(req, hasBody, headers, d.path, m, balancer, opts);
+      forward(req, res, d, headers, opts, balancer, fail);
+    } catch (e) {
+      // A bug must cost one request, never the server.
+      fail(500, 'internal error', e as Error);
+    }
+  };
+}

@@ -1,0 +1,64 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { createProxyHandler } from './proxy-handler.js';
+import type { ProxyOptions } from './proxy-options.js';
+import type { Router } from './router.js';
+import type { TlsStore } from './tls-store.js';
+import { createUpgradeHandler } from './upgrade-handler.js';
+
+export interface IngressServerOptions extends ProxyOptions {
+  /** Serve HTTPS with SNI from this store instead of plain HTTP. */
+  tls?: TlsStore;
+  /** Time allowed to receive the request headers (slowloris); default 20 s. */
+  headersTimeoutMs?: number;
+  /** Time allowed to receive the whole request; default 60 s. */
+  requestTimeoutMs?: number;
+  /** Idle time between keep-alive requests; default 60 s. */
+  keepAliveTimeoutMs?: number;
+  /** Largest request head in bytes (431 above it); default 16 KiB. */
+  maxHeaderSize?: number;
+}
+
+/** Status for a request the HTTP parser refused, by Node's error code. */
+function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
+}
+
+/**
+ * A Node HTTP (or HTTPS with SNI) server with the proxy handlers attached and the limits a
+ * public-facing proxy needs: header/request timeouts, header size (431), strict parsing (no
+ * lenient framing: conflicting Content-Length/Transfer-Encoding is a 400).
+ */
+export function createIngressServer(
+  router: Router,
+  options: IngressServerOptions,
+): HttpServer | HttpsServer {
+  const common = {
+    headersTimeout: options.headersTimeoutMs ?? 20_000,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    // Check the two timeouts often enough that they fire close to their value.
+    connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 1000),
+    insecureHTTPParser: false,
+  };
+  const handler = createProxyHandler(router, options);
+  const server = options.tls
+    ? createHttpsServer({ ...common, SNICallback: options.tls.sniCallback }, handler)
+    : createHttpServer(common, handler);
+  server.on('upgrade', createUpgradeHandler(router, options));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus(err.code);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+    );
+  });
+  return server;
+}
