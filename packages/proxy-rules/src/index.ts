@@ -7,3 +7,5 @@ export type * from './ruleset.js';
 export { renderDeleteTable, renderFullSync } from './nft-render.js';
 export { type Outcome, type Packet, type Step, type Trace, trace } from './trace.js';
 export { formatTrace, summary } from './format-trace.js';
+export { type Transaction, renderIncremental } from './nft-diff.js';
+export { type NftRunner, NftSyncer, type SyncResult } from './nft-syncer.js';

@@ -1,0 +1,179 @@
+import { sweepStaleNetns } from '@switchyard/linux';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../src/compile.js';
+import type { Service } from '../src/model.js';
+import { NftSyncer } from '../src/nft-syncer.js';
+import { ep, model, service, slice } from './fixtures.js';
+import { ADDR, type Topology, buildTopology, connect, nft, startEcho } from './topology.js';
+
+// Real nftables, real connections: the rules are loaded with `nft -f` in a node namespace and
+// clients in other namespaces connect through them to echo servers.
+
+const CIP = '10.96.0.10';
+const EP1 = ep(ADDR.ep1, { node: 'node-a' });
+const EP2 = ep(ADDR.ep2, { node: 'node-b' });
+
+let topo: Topology;
+let syncer: NftSyncer;
+
+beforeAll(async () => {
+  await sweepStaleNetns();
+  topo = await buildTopology();
+  await startEcho(topo.ep1, 'ep1', 8080);
+  await startEcho(topo.ep2, 'ep2', 8080);
+  syncer = new NftSyncer((text) => nft(topo.node, text));
+});
+
+afterAll(async () => {
+  await Promise.all((topo?.all ?? []).map((ns) => ns.delete()));
+});
+
+async function apply(services: Service[], slices: ReturnType<typeof slice>[]): Promise<void> {
+  await syncer.sync(compile(model(services, slices, topo.nodeInfo)).ruleset);
+}
+
+const nodePortSvc = (policy: 'Cluster' | 'Local'): Service =>
+  service('np', {
+    type: 'NodePort',
+    clusterIP: CIP,
+    externalTrafficPolicy: policy,
+    ports: [{ name: 'http', port: 80, nodePort: 30080 }],
+  });
+
+describe('nftables rules in a node namespace', () => {
+  it('ClusterIP reaches an endpoint over TCP and UDP, keeping the pod source', async () => {
+    await apply(
+      [
+        service('web', {
+          clusterIP: CIP,
+          ports: [
+            { name: 'http', port: 80 },
+            { name: 'dns', port: 53, protocol: 'UDP' },
+          ],
+        }),
+      ],
+      [
+        slice('web', [EP1]),
+        {
+          ...slice('web', [EP1], { name: 'dns', protocol: 'UDP' }),
+          metadata: {
+            name: 'web-udp',
+            namespace: 'default',
+            labels: { 'kubernetes.io/service-name': 'web' },
+          },
+        },
+      ],
+    );
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
+    expect(await connect(topo.client, CIP, 53, 'udp')).toEqual([`ep1 ${ADDR.client}`]);
+  });
+
+  it('NodePort from outside reaches an endpoint, masqueraded under policy Cluster', async () => {
+    await apply([nodePortSvc('Cluster')], [slice('np', [EP2])]);
+    expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ep2 10.244.2.1']);
+  });
+
+  it('externalTrafficPolicy Local keeps the client source address', async () => {
+    await apply([nodePortSvc('Local')], [slice('np', [EP1, EP2])]);
+    expect(await connect(topo.outside, ADDR.nodeExternal, 30080, 'tcp', 4)).toEqual(
+      Array(4).fill(`ep1 ${ADDR.outside}`),
+    );
+  });
+
+  it('a service without endpoints refuses connections (REJECT)', async () => {
+    await apply([nodePortSvc('Cluster')], [slice('np', [ep(ADDR.ep1, { ready: false })])]);
+    expect(await connect(topo.client, CIP, 80)).toEqual(['ECONNREFUSED']);
+    expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ECONNREFUSED']);
+  });
+
+  it('ClientIP session affinity sticks to one endpoint; without it both are used', async () => {
+    const sticky = service('web', {
+      clusterIP: CIP,
+      sessionAffinity: 'ClientIP',
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 300 } },
+    });
+    await apply([sticky], [slice('web', [EP1, EP2])]);
+    const replies = await connect(topo.client, CIP, 80, 'tcp', 12);
+    expect(new Set(replies).size).toBe(1);
+    await apply([service('web', { clusterIP: CIP })], [slice('web', [EP1, EP2])]);
+    const spread = await connect(topo.client, CIP, 80, 'tcp', 20);
+    expect(new Set(spread)).toEqual(new Set([`ep1 ${ADDR.client}`, `ep2 ${ADDR.client}`]));
+  });
+
+  it('hairpin: an endpoint reaching itself through its service is masqueraded', async () => {
+    await apply([service('web', { clusterIP: CIP })], [slice('web', [EP1])]);
+    expect(await connect(topo.ep1, CIP, 80)).toEqual([`ep1 ${ADDR.nodeTowardEp1}`]);
+  });
+
+  it('an incremental update moves traffic to the new endpoint', async () => {
+    await apply([service('web', { clusterIP: CIP })], [slice('web', [EP1])]);
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
+    const before = compile(
+      model([service('web', { clusterIP: CIP })], [slice('web', [EP1])], topo.nodeInfo),
+    ).ruleset;
+    const next = compile(
+      model([service('web', { clusterIP: CIP })], [slice('web', [EP2])], topo.nodeInfo),
+    ).ruleset;
+    const result = await syncer.sync(next);
+    expect(result.full).toBe(false);
+    expect(result.recovered).toBe(false);
+    expect(result.changed).toEqual(['default/web/tcp/http']);
+    expect(result.text).not.toContain('delete table');
+    expect(before.chains.size).toBe(next.chains.size);
+    expect(await connect(topo.client, CIP, 80, 'tcp', 3)).toEqual(
+      Array(3).fill(`ep2 ${ADDR.client}`),
+    );
+  });
+
+  it('after `nft flush table` by hand, a full resync restores service', async () => {
+    const rs = compile(
+      model([service('web', { clusterIP: CIP })], [slice('web', [EP1])], topo.nodeInfo),
+    ).ruleset;
+    await syncer.sync(rs);
+    await topo.node.exec(['nft', 'flush', 'table', 'inet', 'switchyard-proxy']);
+    expect(await connect(topo.client, CIP, 80)).not.toEqual([`ep1 ${ADDR.client}`]);
+    await syncer.resync(rs);
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
+  });
+
+  it('an incremental sync against a tampered kernel fails over to a full resync', async () => {
+    const old = service('old', { clusterIP: '10.96.0.11' });
+    const one = compile(
+      model(
+        [service('web', { clusterIP: CIP }), old],
+        [slice('web', [EP1]), slice('old', [EP1])],
+        topo.nodeInfo,
+      ),
+    ).ruleset;
+    await syncer.resync(one);
+    // By hand: rules flushed (map elements survive a table flush) and one element deleted.
+    await topo.node.exec(['nft', 'flush', 'table', 'inet', 'switchyard-proxy']);
+    await topo.node.exec([
+      'nft',
+      'delete',
+      'element',
+      'inet',
+      'switchyard-proxy',
+      'service-ips-v4',
+      '{ 10.96.0.11 . tcp . 80 }',
+    ]);
+    // Removing `old` deletes that element again: nft fails the whole transaction and the
+    // syncer replaces the table instead.
+    const two = compile(
+      model([service('web', { clusterIP: CIP })], [slice('web', [EP2])], topo.nodeInfo),
+    ).ruleset;
+    const result = await syncer.sync(two);
+    expect(result.recovered).toBe(true);
+    expect(result.full).toBe(true);
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep2 ${ADDR.client}`]);
+  });
+
+  it('never touches other tables', async () => {
+    await topo.node.exec(['nft', 'add', 'table', 'inet', 'someone-else']);
+    await topo.node.exec(['nft', 'add', 'chain', 'inet', 'someone-else', 'keep']);
+    await syncer.resync(compile(model([], [], topo.nodeInfo)).ruleset);
+    const { stdout } = await topo.node.exec(['nft', 'list', 'tables']);
+    expect(stdout).toContain('table inet someone-else');
+    expect(stdout).toContain('table inet switchyard-proxy');
+  });
+});

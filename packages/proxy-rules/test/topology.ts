@@ -1,0 +1,144 @@
+import { type Netns, createNetns, createVethPair } from '@switchyard/linux';
+import type { NodeInfo } from '../src/model.js';
+
+/**
+ * A node namespace routing (no bridge, so no br_netfilter) to pod namespaces over point-to-point
+ * veths, plus an "outside" namespace that reaches the node over its own link:
+ *
+ *   ep1 10.244.1.2 ─┐
+ *   ep2 10.244.2.2 ─┼─ node (ip_forward; .1 on each link; rules loaded here) ─ 172.31.0.1 ── outside 172.31.0.2
+ *   client 10.244.3.2 ┘
+ *
+ * ep1 counts as on this node (node-a), ep2 as on another node (node-b) for traffic policies.
+ */
+export interface Topology {
+  node: Netns;
+  ep1: Netns;
+  ep2: Netns;
+  client: Netns;
+  outside: Netns;
+  nodeInfo: NodeInfo;
+  all: Netns[];
+}
+
+export const ADDR = {
+  ep1: '10.244.1.2',
+  ep2: '10.244.2.2',
+  client: '10.244.3.2',
+  outside: '172.31.0.2',
+  nodeExternal: '172.31.0.1',
+  nodeTowardEp1: '10.244.1.1',
+};
+
+export async function buildTopology(): Promise<Topology> {
+  const all: Netns[] = [];
+  try {
+    const make = async (label: string): Promise<Netns> => {
+      const ns = await createNetns(label);
+      all.push(ns);
+      return ns;
+    };
+    const node = await make('node');
+    const links: [Netns, string, string, string][] = [];
+    const ep1 = await make('ep1');
+    const ep2 = await make('ep2');
+    const client = await make('client');
+    const outside = await make('outside');
+    links.push([ep1, 'n-ep1', '10.244.1.1', ADDR.ep1]);
+    links.push([ep2, 'n-ep2', '10.244.2.1', ADDR.ep2]);
+    links.push([client, 'n-client', '10.244.3.1', ADDR.client]);
+    links.push([outside, 'n-out', ADDR.nodeExternal, ADDR.outside]);
+    for (const [ns, nodeIf, nodeIp, ip] of links) {
+      await createVethPair(
+        { netns: node, name: nodeIf, addresses: [`${nodeIp}/30`] },
+        { netns: ns, name: 'eth0', addresses: [`${ip}/30`] },
+      );
+      await ns.exec(['ip', 'route', 'add', 'default', 'via', nodeIp]);
+    }
+    await node.exec(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    // Like a real node, a default route: without one a service address with no rules fails at
+    // routing (ENETUNREACH) before the forward hook could REJECT it.
+    await node.exec(['ip', 'route', 'add', 'default', 'via', ADDR.outside]);
+    const nodeInfo: NodeInfo = {
+      name: 'node-a',
+      zone: 'zone-a',
+      addresses: links.map(([, , nodeIp]) => nodeIp),
+      clusterCIDRs: ['10.244.0.0/16'],
+    };
+    return { node, ep1, ep2, client, outside, nodeInfo, all };
+  } catch (e) {
+    await Promise.all(all.map((ns) => ns.delete()));
+    throw e;
+  }
+}
+
+// Answers each TCP connection and UDP datagram with "<name> <client address>", so a test sees
+// both which endpoint it reached and which source address that endpoint saw.
+const ECHO = `
+const net = require('node:net'), dgram = require('node:dgram');
+const [name, port] = process.argv.slice(1);
+const tcp = net.createServer((s) => { s.end(name + ' ' + s.remoteAddress.replace('::ffff:', '') + '\\n'); });
+const udp = dgram.createSocket('udp4');
+udp.on('message', (m, r) => udp.send(name + ' ' + r.address + '\\n', r.port, r.address));
+let up = 0;
+const ready = () => { if (++up === 2) console.log('listening'); };
+tcp.listen(Number(port), '0.0.0.0', ready);
+udp.bind(Number(port), '0.0.0.0', ready);
+`;
+
+/** Starts the echo server in `ns` and resolves once it listens. */
+export async function startEcho(ns: Netns, name: string, port: number): Promise<void> {
+  const child = ns.spawn(['node', '-e', ECHO, name, String(port)]);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('listening')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`echo server ${name} exited with ${code}`)));
+  });
+}
+
+// Makes `count` connections one after another; prints one JSON line with the replies or the
+// error codes (ECONNREFUSED for a REJECT, TIMEOUT for a drop).
+const CLIENT = `
+const net = require('node:net'), dgram = require('node:dgram');
+const [host, port, proto, count] = process.argv.slice(1);
+const once = () => new Promise((resolve) => {
+  const timer = setTimeout(() => { resolve('TIMEOUT'); try { s.destroy(); } catch {} try { u.close(); } catch {} }, 1500);
+  let s, u;
+  if (proto === 'udp') {
+    u = dgram.createSocket('udp4');
+    u.on('message', (m) => { clearTimeout(timer); u.close(); resolve(m.toString().trim()); });
+    u.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
+    u.connect(Number(port), host, () => u.send('hi'));
+  } else {
+    let data = '';
+    s = net.connect(Number(port), host);
+    s.on('data', (b) => { data += b; });
+    s.on('end', () => { clearTimeout(timer); resolve(data.trim()); });
+    s.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
+  }
+});
+(async () => { const out = []; for (let i = 0; i < Number(count); i++) out.push(await once()); console.log(JSON.stringify(out)); })();
+`;
+
+/** Connects from `ns` to host:port `count` times; returns each reply ("ep1 10.244.3.2") or error code. */
+export async function connect(
+  ns: Netns,
+  host: string,
+  port: number,
+  proto: 'tcp' | 'udp' = 'tcp',
+  count = 1,
+): Promise<string[]> {
+  const { stdout } = await ns.exec(
+    ['node', '-e', CLIENT, host, String(port), proto, String(count)],
+    { timeoutMs: 30_000 },
+  );
+  return JSON.parse(stdout) as string[];
+}
+
+/** Loads an `nft -f` transaction inside `ns`. */
+export async function nft(ns: Netns, text: string): Promise<void> {
+  await ns.exec(['nft', '-f', '-'], { input: text });
+}
