@@ -1,0 +1,165 @@
+import { createServer, request, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileHttpRoutes } from '../src/compile-httproute.js';
+import { compileIngresses } from '../src/compile-ingress.js';
+import { staticEndpoints, type Endpoint } from '../src/endpoints.js';
+import type { ProxyEvent } from '../src/proxy-options.js';
+import { RouteTable } from '../src/route-table.js';
+import { Router } from '../src/router.js';
+import { createIngressServer } from '../src/server.js';
+import { httpRoute, ingress, ipath } from './fixtures.js';
+import { close, fetchVia, listen, startEcho, type Backend, type Echo } from './harness.js';
+
+let good: Backend, hang: Server, dying: Server, proxy: Server, port: number;
+let dead: Endpoint;
+const events: ProxyEvent[] = [];
+
+beforeAll(async () => {
+  good = await startEcho('good');
+  // A port with nothing listening: bind, note the port, close.
+  const tmp = createServer();
+  dead = { address: '127.0.0.1', port: await listen(tmp) };
+  await close(tmp);
+  hang = createServer(() => undefined); // accepts, never answers
+  dying = createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('partial');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  const [hangPort, dyingPort] = await Promise.all([listen(hang), listen(dying)]);
+  const to = (
+    name: string,
+    path: string,
+    weight?: number,
+  ): Parameters<typeof httpRoute>[1]['rules'] => [
+    {
+      matches: [{ path: { type: 'PathPrefix', value: path } }],
+      backendRefs: [weight === undefined ? { name, port: 80 } : { name, port: 80, weight }],
+    },
+  ];
+  const gw = compileHttpRoutes([
+    httpRoute('r', {
+      hostnames: ['f.test'],
+      rules: [
+        ...(to('good', '/ok') ?? []),
+        ...(to('empty', '/empty') ?? []),
+        ...(to('zero', '/zero', 0) ?? []),
+        ...(to('retry', '/retry') ?? []),
+        ...(to('hang', '/hang') ?? []),
+        ...(to('dying', '/dying') ?? []),
+        ...(to('gone', '/gone') ?? []),
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/invalid' } }],
+          backendRefs: [{ name: 'x', namespace: 'elsewhere', port: 80 }],
+        },
+      ],
+    }),
+  ]);
+  const big = compileIngresses([
+    ingress(
+      'big',
+      { rules: [{ host: 'big.test', http: { paths: [ipath('/', 'Prefix', 'good')] } }] },
+      { annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '64k' } },
+    ),
+  ]);
+  const endpoints = staticEndpoints({
+    'default/good:80': [good.endpoint],
+    'default/retry:80': [dead, good.endpoint],
+    'default/gone:80': [dead],
+    'default/hang:80': [{ address: '127.0.0.1', port: hangPort }],
+    'default/dying:80': [{ address: '127.0.0.1', port: dyingPort }],
+  });
+  const table = new RouteTable([...gw.routes, ...big.routes]);
+  proxy = createIngressServer(new Router(table), {
+    endpoints,
+    maxBodyBytes: 1024,
+    readTimeoutMs: 300,
+    onEvent: (e) => events.push(e),
+  });
+  port = await listen(proxy);
+});
+
+afterAll(async () => {
+  await close(proxy, good.server, hang, dying);
+});
+
+const get = (
+  path: string,
+  init: Parameters<typeof fetchVia>[2] = {},
+): ReturnType<typeof fetchVia> => fetchVia(port, path, { host: 'f.test', ...init });
+
+describe('error statuses', () => {
+  it('404 no route, 503 no endpoints, 500 for zero weights and invalid references', async () => {
+    expect((await get('/nothing')).status).toBe(404);
+    expect((await get('/empty')).status).toBe(503);
+    expect((await get('/zero')).status).toBe(500);
+    expect((await get('/invalid')).status).toBe(500);
+  });
+
+  it('connect failure: idempotent requests retry on another endpoint, POST does not', async () => {
+    const r = await get('/retry');
+    expect(r.status).toBe(200);
+    expect((JSON.parse(r.body) as Echo).backend).toBe('good');
+    expect((await get('/gone')).status).toBe(502);
+    // /retry's round robin starts at the dead endpoint again after two uses.
+    const before = good.requests.length;
+    await get('/retry');
+    const post = await get('/retry', { method: 'POST', body: 'x' });
+    const postAgain = await get('/retry', { method: 'POST', body: 'x' });
+    expect([post.status, postAgain.status].sort()).toEqual([200, 502]);
+    expect(good.requests.length - before).toBe(2);
+  });
+
+  it('504 when the backend does not answer within the read timeout', async () => {
+    const t0 = Date.now();
+    expect((await get('/hang')).status).toBe(504);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(events.some((e) => e.status === 504 && e.msg === 'read timeout')).toBe(true);
+  });
+
+  it('a backend dying mid-response breaks that response only; the proxy keeps serving', async () => {
+    await expect(get('/dying')).rejects.toThrow();
+    expect((await get('/ok')).status).toBe(200);
+  });
+});
+
+describe('request bodies', () => {
+  it('passes bodies through and answers 413 above the limit (declared or chunked)', async () => {
+    const ok = await get('/ok', { method: 'PUT', body: 'y'.repeat(1000) });
+    expect((JSON.parse(ok.body) as Echo).body).toHaveLength(1000);
+    expect((await get('/ok', { method: 'PUT', body: 'y'.repeat(2000) })).status).toBe(413);
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/ok',
+          method: 'POST',
+          agent: false,
+          headers: { host: 'f.test', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 8; i++) req.write('z'.repeat(512));
+      req.end();
+    });
+    expect(chunked).toBe(413);
+  });
+
+  it('proxy-body-size raises the limit for its Ingress', async () => {
+    const r = await fetchVia(port, '/', {
+      host: 'big.test',
+      method: 'POST',
+      body: 'q'.repeat(60_000),
+    });
+    expect((JSON.parse(r.body) as Echo).body).toHaveLength(60_000);
+    expect(
+      (await fetchVia(port, '/', { host: 'big.test', method: 'POST', body: 'q'.repeat(70_000) }))
+        .status,
+    ).toBe(413);
+  });
+});
