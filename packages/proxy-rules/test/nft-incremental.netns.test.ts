@@ -1,0 +1,137 @@
+import { type Netns, sweepStaleNetns, withNetns } from '@switchyard/linux';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../src/compile.js';
+import type { ProxyModel } from '../src/model.js';
+import { renderIncremental } from '../src/nft-diff.js';
+import { renderFullSync } from '../src/nft-render.js';
+import { NODE, ep, model, service, slice } from './fixtures.js';
+import { nft } from './topology.js';
+
+// Incremental transactions must leave the kernel exactly where a full sync of the same model
+// would: one namespace follows the chain of incremental updates, the other loads each state
+// from scratch, and their `nft -j list table` outputs are compared (handles and element order
+// aside).
+
+beforeAll(async () => {
+  await sweepStaleNetns();
+});
+
+const CIP = '10.96.0.10';
+const lb = (extra: object = {}): ReturnType<typeof service> =>
+  service(
+    'lb',
+    {
+      type: 'LoadBalancer',
+      clusterIP: '10.96.0.20',
+      ports: [{ name: 'http', port: 80, nodePort: 30080 }],
+      ...extra,
+    },
+    { lbIngress: [{ ip: '198.51.100.1' }] },
+  );
+
+const STATES: ProxyModel[] = [
+  model(
+    [service('web', { clusterIP: CIP }), lb()],
+    [slice('web', [ep('10.244.1.5')]), slice('lb', [ep('10.244.2.5')])],
+  ),
+  // endpoint added; affinity switched on; LB gets source ranges and a Local policy
+  model(
+    [
+      service('web', { clusterIP: CIP, sessionAffinity: 'ClientIP' }),
+      lb({
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 32000,
+      }),
+    ],
+    [
+      slice('web', [ep('10.244.1.5'), ep('10.244.1.6', { node: 'node-a' })]),
+      slice('lb', [ep('10.244.2.5')]),
+    ],
+  ),
+  // affinity timeout changed, an endpoint gone, a dual-stack service added, lb loses endpoints
+  model(
+    [
+      service('web', {
+        clusterIP: CIP,
+        sessionAffinity: 'ClientIP',
+        sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
+      }),
+      lb({ externalTrafficPolicy: 'Local', healthCheckNodePort: 32000 }),
+      service('ds', { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30', 'fd00:96::30'] }),
+    ],
+    [
+      slice('web', [ep('10.244.1.6', { node: 'node-a' })]),
+      slice('ds', [ep('10.244.3.5')]),
+      slice('ds', [ep('fd00:244::5')], { family: 'IPv6' }),
+    ],
+  ),
+  // everything removed
+  model([], []),
+];
+
+async function listing(ns: Netns): Promise<string[]> {
+  const { stdout } = await ns.exec(['nft', '-j', 'list', 'table', 'inet', 'switchyard-proxy']);
+  const items = (JSON.parse(stdout) as { nftables: Record<string, Record<string, unknown>>[] })
+    .nftables;
+  return items
+    .filter((o) => !('metainfo' in o) && !('table' in o))
+    .map((o) => {
+      const [kind, body] = Object.entries(o)[0]!;
+      const { handle: _h, elem, ...rest } = body as { handle?: number; elem?: unknown[] };
+      const sorted = elem ? { elem: elem.map((e) => JSON.stringify(e)).sort() } : {};
+      return JSON.stringify({ kind, ...rest, ...sorted });
+    })
+    .sort();
+}
+
+describe('incremental transactions in the kernel', () => {
+  it('converge to the same table as a full sync, state after state', async () => {
+    await withNetns(['inc', 'full'], async (inc, full) => {
+      await nft(inc, renderFullSync(compile(STATES[0]!).ruleset));
+      for (let i = 1; i < STATES.length; i++) {
+        const prev = compile(STATES[i - 1]!).ruleset;
+        const next = compile(STATES[i]!).ruleset;
+        const tx = renderIncremental(prev, next);
+        expect(tx.full).toBe(false);
+        expect(tx.text).not.toBe('');
+        await nft(inc, tx.text);
+        await nft(full, renderFullSync(next));
+        expect(await listing(inc)).toEqual(await listing(full));
+      }
+    });
+  });
+
+  it('a cluster CIDR change rewrites service chains; a NodePort-address change replaces the table', async () => {
+    const a = compile(STATES[1]!).ruleset;
+    const b = compile({
+      ...STATES[1]!,
+      node: { ...NODE, clusterCIDRs: ['10.240.0.0/12'] },
+    }).ruleset;
+    const c = compile({
+      ...STATES[1]!,
+      node: { ...NODE, clusterCIDRs: ['10.240.0.0/12'], nodePortAddresses: ['192.168.0.10'] },
+    }).ruleset;
+    const toB = renderIncremental(a, b);
+    const toC = renderIncremental(b, c);
+    expect(toB.full).toBe(false);
+    expect(toC.full).toBe(true);
+    await withNetns(['cidr'], async (ns) => {
+      await nft(ns, renderFullSync(a));
+      await nft(ns, toB.text);
+      const { stdout } = await ns.exec(['nft', 'list', 'table', 'inet', 'switchyard-proxy']);
+      expect(stdout).toContain('ip saddr != 10.240.0.0/12 jump mark-for-masquerade');
+      expect(stdout).not.toContain('10.244.0.0/16');
+      await nft(ns, toC.text);
+      const after = await ns.exec([
+        'nft',
+        'list',
+        'set',
+        'inet',
+        'switchyard-proxy',
+        'nodeport-ips-v4',
+      ]);
+      expect(after.stdout).toContain('192.168.0.10');
+    });
+  });
+});
