@@ -1,0 +1,106 @@
+import { RRType, typeName } from './constants.js';
+
+/** A counter split by label values; `inc` is all the hot path does. */
+export class LabeledCounter {
+  private readonly values = new Map<string, { labels: Record<string, string>; value: number }>();
+
+  inc(labels: Record<string, string>, by = 1): void {
+    const key = JSON.stringify(labels);
+    const v = this.values.get(key);
+    if (v) v.value += by;
+    else this.values.set(key, { labels, value: by });
+  }
+
+  get(labels: Record<string, string>): number {
+    return this.values.get(JSON.stringify(labels))?.value ?? 0;
+  }
+
+  entries(): { labels: Record<string, string>; value: number }[] {
+    return [...this.values.values()];
+  }
+}
+
+/** Counters the handler and forwarder update; an app exposes them with renderPrometheus. */
+export interface DnsMetrics {
+  /** By zone ("cluster.local." or "."), proto, family (1 IPv4, 2 IPv6, as CoreDNS) and type. */
+  requests: LabeledCounter;
+  /** By zone, rcode and plugin ("kubernetes" answered, "forward" went upstream). */
+  responses: LabeledCounter;
+  /** By type: "success" or "denial" (negative answers). */
+  cacheHits: LabeledCounter;
+  cacheMisses: LabeledCounter;
+  /** By upstream ("1.2.3.4:53"). */
+  forwardRequests: LabeledCounter;
+  /** By upstream and rcode; a timeout or network error counts as rcode "error". */
+  forwardResponses: LabeledCounter;
+  forwardConcurrentRejects: LabeledCounter;
+  /** Requests we could not parse, by action: "formerr" answered or "drop" ignored. */
+  malformed: LabeledCounter;
+}
+
+export function createMetrics(): DnsMetrics {
+  return {
+    requests: new LabeledCounter(),
+    responses: new LabeledCounter(),
+    cacheHits: new LabeledCounter(),
+    cacheMisses: new LabeledCounter(),
+    forwardRequests: new LabeledCounter(),
+    forwardResponses: new LabeledCounter(),
+    forwardConcurrentRejects: new LabeledCounter(),
+    malformed: new LabeledCounter(),
+  };
+}
+
+const knownTypes = new Set<number>(Object.values(RRType));
+
+/** Type label with bounded cardinality: named types, else "other" (a fuzzer sends all 65536). */
+export function typeLabel(type: number): string {
+  return knownTypes.has(type) ? typeName(type) : 'other';
+}
+
+const families = [
+  [
+    'coredns_dns_requests_total',
+    'Counter of DNS requests made per zone, protocol and family.',
+    'requests',
+  ],
+  ['coredns_dns_responses_total', 'Counter of response status codes.', 'responses'],
+  ['coredns_cache_hits_total', 'The count of cache hits.', 'cacheHits'],
+  ['coredns_cache_misses_total', 'The count of cache misses.', 'cacheMisses'],
+  ['coredns_forward_requests_total', 'Counter of requests made per upstream.', 'forwardRequests'],
+  [
+    'coredns_forward_responses_total',
+    'Counter of responses received per upstream.',
+    'forwardResponses',
+  ],
+  [
+    'coredns_forward_max_concurrent_rejects_total',
+    'Counter of queries rejected because the concurrent queries were at maximum.',
+    'forwardConcurrentRejects',
+  ],
+  ['switchyard_dns_malformed_requests_total', 'Requests that could not be parsed.', 'malformed'],
+] as const;
+
+/**
+ * Prometheus text exposition (format 0.0.4) of the counters, named like CoreDNS's so existing
+ * dashboards keep working. `server` is the CoreDNS-style server label, e.g. "dns://:53".
+ */
+export function renderPrometheus(metrics: DnsMetrics, server = 'dns://:53'): string {
+  const lines: string[] = [];
+  for (const [name, help, field] of families) {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+    const perServer = !name.startsWith('coredns_forward');
+    for (const { labels, value } of metrics[field].entries()) {
+      const all = perServer ? { server, ...labels } : labels;
+      const text = Object.entries(all)
+        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+        .join(',');
+      lines.push(`${name}${text ? `{${text}}` : ''} ${value}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
