@@ -40,14 +40,19 @@ interface CommonLinkOptions {
   mac?: string;
 }
 
-export interface VethOptions extends CommonLinkOptions {
+interface CreateOptions extends CommonLinkOptions {
+  /** Bring the link up in the same request that creates it. */
+  up?: boolean;
+}
+
+export interface VethOptions extends CreateOptions {
   peer: CommonLinkOptions & {
     /** Create the peer directly in this namespace (IFLA_NET_NS_FD): it never appears here. */
     netns?: NetnsTarget;
   };
 }
 
-export interface VxlanOptions extends CommonLinkOptions {
+export interface VxlanOptions extends CreateOptions {
   vni: number;
   /** UDP destination port; flannel and Switchyard use 8472, IANA assigns 4789. */
   port: number;
@@ -112,19 +117,21 @@ export async function createVeth(nl: Rtnl, options: VethOptions): Promise<void> 
     };
     const attrs = { ...commonAttrs(options), linkinfo: attrsToBuffer(ifla.formatInfo(info)) };
     await nl.write(`create veth ${options.name} peer ${peer.name}`, (s) =>
-      s.newLink({}, attrs, CREATE),
+      s.newLink(upFlags(options), attrs, CREATE),
     );
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
 }
 
-export async function createBridge(nl: Rtnl, options: CommonLinkOptions): Promise<void> {
+export async function createBridge(nl: Rtnl, options: CreateOptions): Promise<void> {
   const attrs = {
     ...commonAttrs(options),
     linkinfo: attrsToBuffer(ifla.formatInfo({ kind: 'bridge' })),
   };
-  await nl.write(`create bridge ${options.name}`, (s) => s.newLink({}, attrs, CREATE));
+  await nl.write(`create bridge ${options.name}`, (s) =>
+    s.newLink(upFlags(options), attrs, CREATE),
+  );
 }
 
 export async function createVxlan(nl: Rtnl, options: VxlanOptions): Promise<void> {
@@ -148,7 +155,7 @@ export async function createVxlan(nl: Rtnl, options: VxlanOptions): Promise<void
   );
   const attrs = { ...commonAttrs(options), linkinfo };
   await nl.write(`create vxlan ${options.name} id ${options.vni}`, (s) =>
-    s.newLink({}, attrs, CREATE),
+    s.newLink(upFlags(options), attrs, CREATE),
   );
 }
 
@@ -171,6 +178,10 @@ export async function setLink(nl: Rtnl, dev: LinkRef, changes: LinkChanges): Pro
 export async function deleteLink(nl: Rtnl, dev: LinkRef): Promise<void> {
   const index = await linkIndex(nl, dev);
   await nl.write(`delete link ${dev}`, (s) => s.delLink({ index }));
+}
+
+function upFlags(options: CreateOptions): rt.Link {
+  return options.up ? { flags: { up: true }, change: { up: true } } : {};
 }
 
 function commonAttrs(options: Partial<CommonLinkOptions>): ifla.LinkAttrs {
