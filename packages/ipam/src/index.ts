@@ -21,3 +21,6 @@ export { DEFAULT_LOCK_TIMEOUT_MS, FileLock } from './file-lock.js';
 export { Allocator, type AllocateRequest, type AllocatedAddress } from './allocator.js';
 export { collectGarbage, type ValidAttachment } from './gc.js';
 export { JournalStore, type JournalStoreOptions } from './journal-store.js';
+export { parseIpamConfig, type IpamConfig, type RouteConfig } from './ipam-config.js';
+export { parseResolvConf, readResolvConf, type DnsConfig } from './resolv-conf.js';
+export { nodeRangeConfigs, nodeRangeSets, type NodeLike } from './node-ranges.js';

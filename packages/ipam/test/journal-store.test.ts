@@ -159,7 +159,9 @@ describe('JournalStore', () => {
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       const exited = new Promise((resolve) => child.on('exit', resolve));
-      await sleep(150 + ((round * 97) % 200));
+      // Let it get going (node start-up time varies with load), then kill it at some point.
+      while (!out.includes('ok ') && child.exitCode === null) await sleep(10);
+      await sleep(20 + ((round * 37) % 80));
       child.kill('SIGKILL');
       await exited;
       for (const line of out.split('\n')) {
