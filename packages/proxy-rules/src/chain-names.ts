@@ -42,12 +42,23 @@ function endpointSuffix(key: string, ip: string, port: number): string {
 }
 
 function hash8(text: string): string {
+  return hashBase32(text, 8);
+}
+
+/** The first `chars` base32 characters of the SHA-256 of `text` (at most 51). */
+export function hashBase32(text: string, chars: number): string {
   const digest = createHash('sha256').update(text).digest();
-  // 8 base32 characters = the first 40 bits of the digest.
-  let bits = 0n;
-  for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(digest[i]!);
   let out = '';
-  for (let i = 7; i >= 0; i--) out += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; out.length < chars;) {
+    if (bits < 5) {
+      acc = ((acc << 8) | digest[i++]!) & 0xffff;
+      bits += 8;
+    }
+    out += BASE32[(acc >> (bits - 5)) & 31];
+    bits -= 5;
+  }
   return out;
 }
 

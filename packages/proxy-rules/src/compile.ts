@@ -2,7 +2,7 @@ import { categorizeEndpoints } from './categorize.js';
 import { ModelError } from './errors.js';
 import { type HealthCheck, healthChecks } from './health-checks.js';
 import type { ProxyModel } from './model.js';
-import { nodeContext } from './node.js';
+import { type NodeContext, nodeContext } from './node.js';
 import type { Ruleset } from './ruleset.js';
 import { addServicePort } from './service-rules.js';
 import { type ServicePortInfo, type Skipped, resolveServicePorts } from './service-ports.js';
@@ -17,6 +17,8 @@ export interface CompileOptions {
 
 export interface Compiled {
   ruleset: Ruleset;
+  /** The validated node description. */
+  node: NodeContext;
   /** Every proxied service port, per family, with its endpoints. */
   servicePorts: ServicePortInfo[];
   /** Services left out because they are invalid, and why. */
@@ -44,5 +46,5 @@ export function compile(model: ProxyModel, options: CompileOptions = {}): Compil
   const ruleset = skeleton(table, mark, node);
   const { ports, skipped } = resolveServicePorts(model, node);
   for (const sp of ports) addServicePort(ruleset, sp, categorizeEndpoints(sp, node), node);
-  return { ruleset, servicePorts: ports, skipped, healthChecks: healthChecks(ports) };
+  return { ruleset, node, servicePorts: ports, skipped, healthChecks: healthChecks(ports) };
 }

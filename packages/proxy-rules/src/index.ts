@@ -9,3 +9,11 @@ export { type Outcome, type Packet, type Step, type Trace, trace } from './trace
 export { formatTrace, summary } from './format-trace.js';
 export { type Transaction, renderIncremental } from './nft-diff.js';
 export { type NftRunner, NftSyncer, type SyncResult } from './nft-syncer.js';
+export type { NodeContext } from './node.js';
+export type { Family } from './ip.js';
+export {
+  type IptablesHook,
+  type IptablesRestore,
+  iptablesHooks,
+  renderIptablesRestore,
+} from './iptables-render.js';

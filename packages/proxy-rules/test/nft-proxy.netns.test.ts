@@ -68,6 +68,22 @@ describe('nftables rules in a node namespace', () => {
     expect(await connect(topo.client, CIP, 53, 'udp')).toEqual([`ep1 ${ADDR.client}`]);
   });
 
+  it('dual-stack: IPv6 ClusterIP and NodePort reach the IPv6 endpoint', async () => {
+    const svc = service('ds', {
+      type: 'NodePort',
+      clusterIP: CIP,
+      clusterIPs: [CIP, 'fd00:96::10'],
+      ports: [{ name: 'http', port: 80, nodePort: 30080 }],
+    });
+    await apply(
+      [svc],
+      [slice('ds', [EP1]), slice('ds', [ep(ADDR.ep1v6, { node: 'node-a' })], { family: 'IPv6' })],
+    );
+    expect(await connect(topo.client, 'fd00:96::10', 80)).toEqual([`ep1 ${ADDR.clientV6}`]);
+    expect(await connect(topo.outside, ADDR.nodeExternalV6, 30080)).toEqual(['ep1 fd00:244:1::1']);
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
+  });
+
   it('NodePort from outside reaches an endpoint, masqueraded under policy Cluster', async () => {
     await apply([nodePortSvc('Cluster')], [slice('np', [EP2])]);
     expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ep2 10.244.2.1']);

@@ -6,8 +6,10 @@ import type { NodeInfo } from '../src/model.js';
  * veths, plus an "outside" namespace that reaches the node over its own link:
  *
  *   ep1 10.244.1.2 ─┐
- *   ep2 10.244.2.2 ─┼─ node (ip_forward; .1 on each link; rules loaded here) ─ 172.31.0.1 ── outside 172.31.0.2
+ *   ep2 10.244.2.2 ─┼─ node (forwarding; .1 on each link; rules loaded here) ─ 172.31.0.1 ── outside 172.31.0.2
  *   client 10.244.3.2 ┘
+ *
+ * Every link also carries IPv6 (fd00:244:N::2 in the pods, fd00:31::2 outside, ::1 on the node).
  *
  * ep1 counts as on this node (node-a), ep2 as on another node (node-b) for traffic policies.
  */
@@ -28,6 +30,11 @@ export const ADDR = {
   outside: '172.31.0.2',
   nodeExternal: '172.31.0.1',
   nodeTowardEp1: '10.244.1.1',
+  ep1v6: 'fd00:244:1::2',
+  ep2v6: 'fd00:244:2::2',
+  clientV6: 'fd00:244:3::2',
+  outsideV6: 'fd00:31::2',
+  nodeExternalV6: 'fd00:31::1',
 };
 
 export async function buildTopology(): Promise<Topology> {
@@ -39,31 +46,34 @@ export async function buildTopology(): Promise<Topology> {
       return ns;
     };
     const node = await make('node');
-    const links: [Netns, string, string, string][] = [];
+    const links: [Netns, string, string, string, string][] = [];
     const ep1 = await make('ep1');
     const ep2 = await make('ep2');
     const client = await make('client');
     const outside = await make('outside');
-    links.push([ep1, 'n-ep1', '10.244.1.1', ADDR.ep1]);
-    links.push([ep2, 'n-ep2', '10.244.2.1', ADDR.ep2]);
-    links.push([client, 'n-client', '10.244.3.1', ADDR.client]);
-    links.push([outside, 'n-out', ADDR.nodeExternal, ADDR.outside]);
-    for (const [ns, nodeIf, nodeIp, ip] of links) {
+    links.push([ep1, 'n-ep1', '10.244.1.1', ADDR.ep1, 'fd00:244:1::']);
+    links.push([ep2, 'n-ep2', '10.244.2.1', ADDR.ep2, 'fd00:244:2::']);
+    links.push([client, 'n-client', '10.244.3.1', ADDR.client, 'fd00:244:3::']);
+    links.push([outside, 'n-out', ADDR.nodeExternal, ADDR.outside, 'fd00:31::']);
+    for (const [ns, nodeIf, nodeIp, ip, v6] of links) {
       await createVethPair(
-        { netns: node, name: nodeIf, addresses: [`${nodeIp}/30`] },
-        { netns: ns, name: 'eth0', addresses: [`${ip}/30`] },
+        { netns: node, name: nodeIf, addresses: [`${nodeIp}/30`, `${v6}1/64`] },
+        { netns: ns, name: 'eth0', addresses: [`${ip}/30`, `${v6}2/64`] },
       );
       await ns.exec(['ip', 'route', 'add', 'default', 'via', nodeIp]);
+      await ns.exec(['ip', '-6', 'route', 'add', 'default', 'via', `${v6}1`]);
     }
     await node.exec(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    await node.exec(['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
+    await node.exec(['ip', '-6', 'route', 'add', 'default', 'via', ADDR.outsideV6]);
     // Like a real node, a default route: without one a service address with no rules fails at
     // routing (ENETUNREACH) before the forward hook could REJECT it.
     await node.exec(['ip', 'route', 'add', 'default', 'via', ADDR.outside]);
     const nodeInfo: NodeInfo = {
       name: 'node-a',
       zone: 'zone-a',
-      addresses: links.map(([, , nodeIp]) => nodeIp),
-      clusterCIDRs: ['10.244.0.0/16'],
+      addresses: links.flatMap(([, , nodeIp, , v6]) => [nodeIp, `${v6}1`]),
+      clusterCIDRs: ['10.244.0.0/16', 'fd00:244::/32'],
     };
     return { node, ep1, ep2, client, outside, nodeInfo, all };
   } catch (e) {
@@ -78,12 +88,12 @@ const ECHO = `
 const net = require('node:net'), dgram = require('node:dgram');
 const [name, port] = process.argv.slice(1);
 const tcp = net.createServer((s) => { s.end(name + ' ' + s.remoteAddress.replace('::ffff:', '') + '\\n'); });
-const udp = dgram.createSocket('udp4');
-udp.on('message', (m, r) => udp.send(name + ' ' + r.address + '\\n', r.port, r.address));
+const udp = dgram.createSocket('udp6');
+udp.on('message', (m, r) => udp.send(name + ' ' + r.address.replace('::ffff:', '') + '\\n', r.port, r.address));
 let up = 0;
 const ready = () => { if (++up === 2) console.log('listening'); };
-tcp.listen(Number(port), '0.0.0.0', ready);
-udp.bind(Number(port), '0.0.0.0', ready);
+tcp.listen(Number(port), '::', ready);
+udp.bind(Number(port), '::', ready);
 `;
 
 /** Starts the echo server in `ns` and resolves once it listens. */
@@ -108,7 +118,7 @@ const once = () => new Promise((resolve) => {
   const timer = setTimeout(() => { resolve('TIMEOUT'); try { s.destroy(); } catch {} try { u.close(); } catch {} }, 1500);
   let s, u;
   if (proto === 'udp') {
-    u = dgram.createSocket('udp4');
+    u = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     u.on('message', (m) => { clearTimeout(timer); u.close(); resolve(m.toString().trim()); });
     u.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
     u.connect(Number(port), host, () => u.send('hi'));
