@@ -49,6 +49,7 @@ export function createIngressServer(
   const server = options.tls
     ? createHttpsServer({ ...common, SNICallback: options.tls.sniCallback }, handler)
     : createHttpServer(common, handler);
+  if (options.tls) options.tls.attach(server as HttpsServer);
   server.on('upgrade', createUpgradeHandler(router, options));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext, type Server as TlsServer } from 'node:tls';
 import { TlsConfigError } from './errors.js';
 import { hostMatches, parseHostPattern } from './host.js';
 
@@ -57,7 +57,8 @@ function validate(pair: CertificatePair, hosts: readonly string[] | undefined): 
 export class TlsStore {
   private readonly exact = new Map<string, Entry>();
   private readonly wildcard = new Map<string, Entry>();
-  private fallback: Entry | undefined;
+  private fallback: (Entry & { pair: CertificatePair }) | undefined;
+  private readonly servers = new Set<TlsServer>();
 
   /**
    * Validates and adds a pair for `hosts` (default: the names in the certificate). Throws
@@ -75,7 +76,18 @@ export class TlsStore {
 
   /** Certificate for handshakes without a (known) server name. */
   setDefault(pair: CertificatePair): void {
-    this.fallback = validate(pair, []);
+    this.fallback = { ...validate(pair, []), pair };
+    for (const server of this.servers) server.setSecureContext(pair);
+  }
+
+  /**
+   * Serves the default certificate on a server for handshakes without SNI (SNICallback only runs
+   * when the client names a server); later setDefault calls update it.
+   */
+  attach(server: TlsServer): void {
+    this.servers.add(server);
+    server.on('close', () => this.servers.delete(server));
+    if (this.fallback) server.setSecureContext(this.fallback.pair);
   }
 
   delete(host: string): boolean {

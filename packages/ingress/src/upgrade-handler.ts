@@ -17,6 +17,21 @@ function rawHead(status: number, message: string, rawHeaders: readonly string[])
 }
 
 /**
+ * When one side of a spliced connection ends or fails, flush and close the other: an upgraded
+ * connection has no meaning half-open, and nothing may be left dangling.
+ */
+function link(from: Duplex, to: Duplex): void {
+  const closeOther = (): void => {
+    if (to.destroyed) return;
+    if (to.writableEnded) to.destroy();
+    else to.end(() => to.destroy());
+  };
+  from.on('end', closeOther);
+  from.on('close', closeOther);
+  from.on('error', () => to.destroy());
+}
+
+/**
  * A server 'upgrade' listener (WebSocket and other Upgrade protocols): routes like the request
  * handler, opens a dedicated connection to an endpoint and, on 101, splices the two sockets.
  * A backend that refuses the upgrade has its answer relayed and the connection closed.
@@ -63,14 +78,13 @@ export function createUpgradeHandler(router: Router, options: ProxyOptions): Upg
         res.pipe(socket);
       });
       up.on('upgrade', (res, upSocket, upHead) => {
-        upSocket.on('error', () => socket.destroy());
-        socket.on('close', () => upSocket.destroy());
-        upSocket.on('close', () => socket.destroy());
+        link(socket, upSocket);
+        link(upSocket, socket);
         socket.write(rawHead(101, res.statusMessage ?? 'Switching Protocols', res.rawHeaders));
         if (upHead.length > 0) socket.write(upHead);
         if (head.length > 0) upSocket.write(head);
-        upSocket.pipe(socket);
-        socket.pipe(upSocket);
+        upSocket.pipe(socket, { end: false });
+        socket.pipe(upSocket, { end: false });
       });
       up.end();
     } catch {
