@@ -1,0 +1,23 @@
+export { TestbedOptionError, TestbedStateError, TestbedTimeoutError } from './errors.js';
+export {
+  type CniMode,
+  DEFAULT_NAME,
+  DEFAULT_STATE_ROOT,
+  type ResolvedOptions,
+  type TestbedOptions,
+  resolveOptions,
+} from './options.js';
+export { type NodeRecord, type ProcessRecord, type TestbedState, readState } from './state.js';
+export { type TestbedLayout, nodeNetns, podNetns, testbedLayout } from './layout.js';
+export { type TeardownReport, teardown } from './teardown.js';
+export { type ControlPlaneBinaries, findBinaries } from './binaries.js';
+export {
+  type StartOptions,
+  type Testbed,
+  openTestbed,
+  startTestbed,
+  stopTestbed,
+} from './testbed.js';
+export { testbedStatus, type TestbedStatus } from './status.js';
+export { ECHO_IMAGE, SWITCHYARD_IMAGE, TOOLBOX_IMAGE } from './node-runtime/images.js';
+export { CONFLIST_NAME } from './node-runtime/pod-network.js';

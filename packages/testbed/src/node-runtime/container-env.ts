@@ -1,0 +1,96 @@
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+
+export interface EnvContext {
+  podIP?: string;
+  hostIP: string;
+  /** Where the pod's ServiceAccount kubeconfig is. */
+  kubeconfig?: string;
+  serviceAccountDir?: string;
+  apiserverHost: string;
+  apiserverPort: number;
+}
+
+/** An env var the testbed cannot provide (e.g. from a Secret); the container does not start. */
+export class ContainerEnvError extends Error {
+  override readonly name = 'ContainerEnvError';
+}
+
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The environment a container starts with: a clean base (nothing of the node runtime's own),
+ * HOSTNAME, the in-cluster API variables, KUBECONFIG for the pod's ServiceAccount, then the
+ * container's `env` (plain values and the downward-API fieldRefs), in order, with `$(VAR)`
+ * references to earlier variables expanded as kubelet does.
+ */
+export function containerEnv(
+  pod: V1Pod,
+  container: V1Container,
+  ctx: EnvContext,
+): Record<string, string> {
+  const hostname = pod.spec?.hostNetwork
+    ? (pod.spec.nodeName ?? '')
+    : (pod.spec?.hostname ?? pod.metadata?.name ?? '');
+  const env: Record<string, string> = {
+    PATH,
+    HOME: '/root',
+    HOSTNAME: hostname,
+    // The apiserver's underlay address: reachable from every pod without a service proxy, the
+    // way kube-proxy replacements are pointed at the real API endpoint.
+    KUBERNETES_SERVICE_HOST: ctx.apiserverHost,
+    KUBERNETES_SERVICE_PORT: String(ctx.apiserverPort),
+    KUBERNETES_SERVICE_PORT_HTTPS: String(ctx.apiserverPort),
+  };
+  if (ctx.kubeconfig) env.KUBECONFIG = ctx.kubeconfig;
+  if (ctx.serviceAccountDir) env.SWITCHYARD_SERVICEACCOUNT_DIR = ctx.serviceAccountDir;
+  for (const v of container.env ?? []) {
+    if (v.value !== undefined) {
+      env[v.name] = expand(v.value, env);
+    } else if (v.valueFrom?.fieldRef) {
+      env[v.name] = fieldRef(pod, v.valueFrom.fieldRef.fieldPath, ctx);
+    } else if (v.valueFrom) {
+      throw new ContainerEnvError(
+        `env ${v.name}: only value and fieldRef are supported in the testbed`,
+      );
+    } else {
+      env[v.name] = '';
+    }
+  }
+  return env;
+}
+
+function expand(value: string, env: Record<string, string>): string {
+  // $$ escapes; $(NAME) expands when NAME is defined, else stays literally.
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) =>
+    name === undefined ? '$' : (env[name] ?? m),
+  );
+}
+
+function fieldRef(pod: V1Pod, path: string, ctx: EnvContext): string {
+  const meta = pod.metadata ?? {};
+  const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (label) {
+    const map = label[1] === 'labels' ? meta.labels : meta.annotations;
+    return map?.[label[2]!] ?? '';
+  }
+  switch (path) {
+    case 'metadata.name':
+      return meta.name ?? '';
+    case 'metadata.namespace':
+      return meta.namespace ?? '';
+    case 'metadata.uid':
+      return meta.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return ctx.hostIP;
+    case 'status.podIP':
+    case 'status.podIPs':
+      return ctx.podIP ?? '';
+    default:
+      throw new ContainerEnvError(`fieldRef ${path} is not supported`);
+  }
+}

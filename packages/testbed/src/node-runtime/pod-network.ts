@@ -1,0 +1,110 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import {
+  CniRuntime,
+  type NetworkConfigList,
+  type RuntimeConf,
+  loadConfList,
+} from '@switchyard/cni-spec';
+import type { NetworkReadiness } from './node-status.js';
+
+export const CONFLIST_NAME = '10-testbed-bridge.conflist';
+
+/** Identity of one pod attachment, as kubelet passes it to CNI. */
+export interface PodAttachment {
+  containerId: string;
+  netnsPath: string;
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/**
+ * The reference bridge + host-local conflist for a node's podCIDR, as the testbed's default
+ * network until the Switchyard CNI writes its own (the bridge is the pods' gateway; no masquerade:
+ * pods reach only their node and, through the lab's routes, the apiserver).
+ */
+export function referenceConflist(podCidr: string, ipamDataDir: string): Record<string, unknown> {
+  return {
+    cniVersion: '1.0.0',
+    name: 'testbed',
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: 'cni0',
+        isGateway: true,
+        ipMasq: false,
+        hairpinMode: true,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: podCidr }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir: ipamDataDir,
+        },
+      },
+    ],
+  };
+}
+
+/** Writes a conflist atomically (temp file + rename), as kindnet does, so a reader never sees half. */
+export async function writeConflist(dir: string, name: string, conf: unknown): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = `${dir}/${name}`;
+  await writeFile(`${path}.tmp`, JSON.stringify(conf, null, 2) + '\n');
+  await rename(`${path}.tmp`, path);
+  return path;
+}
+
+/** The CNI side of the node: the conflist in its own net.d, run through cni-spec's runtime. */
+export class PodNetwork {
+  private readonly runtime: CniRuntime;
+
+  constructor(
+    readonly confDir: string,
+    pluginPaths: string[],
+    cacheDir: string,
+  ) {
+    this.runtime = new CniRuntime({ pluginPaths, cacheDir, execTimeoutMs: 30_000 });
+  }
+
+  /** Ready when a conflist loads from the node's net.d, as kubelet's NetworkReady. */
+  async readiness(): Promise<NetworkReadiness> {
+    try {
+      const list = await loadConfList(this.confDir);
+      return { ready: true, message: `kubelet is posting ready status (CNI network ${list.name})` };
+    } catch (e) {
+      return {
+        ready: false,
+        message: `container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:cni config uninitialized (${e instanceof Error ? e.message : String(e)})`,
+      };
+    }
+  }
+
+  /** CNI ADD; resolves with the pod's first IPv4 address. */
+  async add(a: PodAttachment): Promise<string | undefined> {
+    const list = await loadConfList(this.confDir);
+    const result = await this.runtime.addNetworkList(list, runtimeConf(a));
+    const ip = result.ips?.find((i) => !i.address.includes(':')) ?? result.ips?.[0];
+    return ip?.address.split('/')[0];
+  }
+
+  async del(a: PodAttachment): Promise<void> {
+    const list: NetworkConfigList = await loadConfList(this.confDir);
+    await this.runtime.delNetworkList(list, runtimeConf(a));
+  }
+}
+
+/** kubelet's CNI_ARGS and the pod's interface name. */
+export function runtimeConf(a: PodAttachment): RuntimeConf {
+  return {
+    containerId: a.containerId,
+    netns: a.netnsPath,
+    ifName: 'eth0',
+    args: [
+      ['IgnoreUnknown', '1'],
+      ['K8S_POD_NAMESPACE', a.namespace],
+      ['K8S_POD_NAME', a.name],
+      ['K8S_POD_INFRA_CONTAINER_ID', a.containerId],
+      ['K8S_POD_UID', a.uid],
+    ],
+  };
+}

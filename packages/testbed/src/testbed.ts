@@ -1,0 +1,384 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { type RunOptions, type RunResult, runUnchecked } from '@switchyard/linux';
+import { REPO_ROOT, findBinaries } from './binaries.js';
+import { apiserverArgv, controllerManagerArgv, etcdArgv, schedulerArgv } from './control-plane.js';
+import { isRecordAlive, spawnDaemon } from './daemon.js';
+import { TestbedStateError } from './errors.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { createLab, createNode } from './lab-network.js';
+import {
+  APISERVER_PORT,
+  type TestbedLayout,
+  nodeDir,
+  nodeNetns,
+  podNetns,
+  testbedLayout,
+} from './layout.js';
+import type { NodeRuntimeConfig } from './node-runtime/config.js';
+import {
+  DEFAULT_NAME,
+  DEFAULT_STATE_ROOT,
+  type ResolvedOptions,
+  type TestbedOptions,
+  resolveOptions,
+} from './options.js';
+import { type TestbedPki, createPki } from './pki.js';
+import { apiserverReady } from './readyz.js';
+import { startRelay } from './relay.js';
+import {
+  type NodeRecord,
+  type ProcessRecord,
+  type TestbedState,
+  readState,
+  writeState,
+} from './state.js';
+import { type TeardownReport, teardown } from './teardown.js';
+import { waitFor } from './wait.js';
+
+const NODE_MAIN = fileURLToPath(new URL('./node-runtime/main.js', import.meta.url));
+
+/** A running testbed, seen from the root namespace. */
+export interface Testbed {
+  readonly name: string;
+  readonly options: ResolvedOptions;
+  readonly layout: TestbedLayout;
+  /** Admin kubeconfig usable from the root namespace. */
+  readonly kubeconfigPath: string;
+  readonly kubeConfig: KubeConfig;
+  readonly nodes: readonly NodeRecord[];
+  /** The apiserver URL inside the lab/node/pod namespaces. */
+  readonly apiserverLabUrl: string;
+  /** Runs the pinned kubectl against the testbed; never throws on a non-zero exit. */
+  kubectl(args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Runs a command in a node's namespace; resolves with its exit code. */
+  execInNode(node: string, argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Runs a command in a pod's network namespace (with its resolv.conf); resolves with its exit code. */
+  execInPod(
+    namespace: string,
+    pod: string,
+    argv: readonly string[],
+    options?: RunOptions,
+  ): Promise<RunResult>;
+  /** The network namespace a pod runs in (its own, or its node's for hostNetwork pods). */
+  podNetns(namespace: string, pod: string): Promise<string>;
+  /** `<stateDir>/nodes/<node>`: the node's net.d, CNI cache, host-local data and pod files. */
+  nodeDir(node: string): string;
+  down(): Promise<TeardownReport>;
+}
+
+export interface StartOptions extends TestbedOptions {
+  /** Leave what was made in place when start-up fails (for reading the logs); default false. */
+  keepOnFailure?: boolean;
+}
+
+/**
+ * Brings a testbed up and resolves once every node is Ready with a podCIDR and the default
+ * ServiceAccount exists. Leftovers of an earlier run with the same name are removed first; a
+ * testbed that is still running is an error.
+ */
+export async function startTestbed(options: StartOptions = {}): Promise<Testbed> {
+  const opts = resolveOptions(options);
+  const log = options.log ?? ((): void => undefined);
+  const layout = testbedLayout(opts.name, opts.stateDir, opts.nodes);
+  const bins = await findBinaries();
+  const existing = await readState(layout.stateFile).catch(() => undefined);
+  if (existing?.processes.some(isRecordAlive)) {
+    throw new TestbedStateError(opts.name, 'is already running; take it down first');
+  }
+  const swept = await teardown(layout.netnsPrefix, layout.stateDir);
+  if (swept.netns.length || swept.killedProcesses || swept.stateDirRemoved) {
+    log(`removed leftovers of an earlier run (${swept.netns.length} namespaces)`);
+  }
+  const started = Date.now();
+  const deadline = started + opts.readyTimeoutMs;
+  const state: TestbedState = {
+    version: 1,
+    name: opts.name,
+    phase: 'starting',
+    createdAt: new Date().toISOString(),
+    options: opts,
+    netns: [],
+    processes: [],
+    nodes: [],
+    kubectl: bins.kubectl,
+  };
+  for (const dir of [layout.pkiDir, layout.logDir, layout.etcdDataDir]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+  await writeState(layout.stateFile, state);
+  try {
+    // Namespaces are recorded before they are made, so a crash in between still cleans them.
+    state.netns = [
+      layout.labNetns,
+      ...layout.nodeNames.map((n) => nodeNetns(layout.netnsPrefix, n)),
+    ];
+    await writeState(layout.stateFile, state);
+    const [pki] = await Promise.all([
+      createPki(layout.pkiDir, opts, layout.nodeNames),
+      (async (): Promise<void> => {
+        await createLab(layout, opts);
+        state.nodes = await Promise.all(
+          layout.nodeNames.map((_, i) => createNode(layout, opts, i)),
+        );
+      })(),
+    ]);
+    log(`lab ${layout.labNetns} on ${opts.underlay}, ${opts.nodes} node namespaces`);
+    const record = async (p: ProcessRecord): Promise<void> => {
+      state.processes.push(p);
+      await writeState(layout.stateFile, state);
+    };
+    await record(
+      spawnDaemon({
+        role: 'etcd',
+        netns: layout.labNetns,
+        argv: etcdArgv(bins, layout),
+        log: logFile(layout, 'etcd'),
+      }),
+    );
+    await record(
+      spawnDaemon({
+        role: 'kube-apiserver',
+        netns: layout.labNetns,
+        argv: apiserverArgv(bins, opts, pki),
+        log: logFile(layout, 'kube-apiserver'),
+      }),
+    );
+    const relay = await startRelay(
+      layout.labNetns,
+      { host: opts.labIP, port: APISERVER_PORT },
+      logFile(layout, 'apiserver-relay'),
+    );
+    state.relayPort = relay.port;
+    await record(relay.record);
+    const labUrl = `https://${opts.labIP}:${APISERVER_PORT}`;
+    await writeKubeconfig(layout.kubeconfig, {
+      server: `https://127.0.0.1:${relay.port}`,
+      caFile: pki.ca.cert,
+      client: pki.admin,
+      user: 'admin',
+    });
+    await writeKubeconfig(layout.labKubeconfig, {
+      server: labUrl,
+      caFile: pki.ca.cert,
+      client: pki.admin,
+      user: 'admin',
+    });
+    const kubeconfigs = {
+      controllerManager: `${layout.stateDir}/controller-manager.kubeconfig`,
+      scheduler: `${layout.stateDir}/scheduler.kubeconfig`,
+    };
+    await writeKubeconfig(kubeconfigs.controllerManager, {
+      server: labUrl,
+      caFile: pki.ca.cert,
+      client: pki.controllerManager,
+      user: 'system:kube-controller-manager',
+    });
+    await writeKubeconfig(kubeconfigs.scheduler, {
+      server: labUrl,
+      caFile: pki.ca.cert,
+      client: pki.scheduler,
+      user: 'system:kube-scheduler',
+    });
+    await waitFor(
+      'kube-apiserver /readyz',
+      async () =>
+        (await apiserverReady(`https://127.0.0.1:${relay.port}`, pki.ca.cert, pki.admin))
+          ? true
+          : undefined,
+      {
+        timeoutMs: opts.readyTimeoutMs,
+        deadline,
+        logs: [logFile(layout, 'kube-apiserver'), logFile(layout, 'etcd')],
+      },
+    );
+    log(`kube-apiserver ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await record(
+      spawnDaemon({
+        role: 'kube-controller-manager',
+        netns: layout.labNetns,
+        argv: controllerManagerArgv(bins, opts, pki, kubeconfigs),
+        log: logFile(layout, 'kube-controller-manager'),
+      }),
+    );
+    await record(
+      spawnDaemon({
+        role: 'kube-scheduler',
+        netns: layout.labNetns,
+        argv: schedulerArgv(bins, kubeconfigs),
+        log: logFile(layout, 'kube-scheduler'),
+      }),
+    );
+    for (const node of state.nodes) {
+      await record(await launchNodeRuntime(layout, opts, pki, node, labUrl));
+    }
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(layout.kubeconfig);
+    await waitForCluster(kubeConfig, layout, opts, deadline);
+    state.phase = 'ready';
+    await writeState(layout.stateFile, state);
+    log(`${opts.nodes} nodes Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return attach(state, layout, kubeConfig);
+  } catch (e) {
+    if (!options.keepOnFailure) {
+      const tails = await logTails(state);
+      await teardown(layout.netnsPrefix, layout.stateDir);
+      if (e instanceof Error && tails) e.message += `\n${tails}`;
+    }
+    throw e;
+  }
+}
+
+/** Attaches to a running testbed by name (default `main`). */
+export async function openTestbed(
+  name = DEFAULT_NAME,
+  stateRoot = DEFAULT_STATE_ROOT,
+): Promise<Testbed> {
+  const state = await readState(`${stateRoot}/${name}/state.json`);
+  if (!state) throw new TestbedStateError(name, `is not up (no ${stateRoot}/${name}/state.json)`);
+  const layout = testbedLayout(state.name, state.options.stateDir, state.options.nodes);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(layout.kubeconfig);
+  return attach(state, layout, kubeConfig);
+}
+
+/** Takes a testbed down by name; see `teardown` for what that removes. */
+export function stopTestbed(
+  name = DEFAULT_NAME,
+  stateRoot = DEFAULT_STATE_ROOT,
+): Promise<TeardownReport> {
+  const layout = testbedLayout(resolveOptions({ name, stateRoot }).name, `${stateRoot}/${name}`, 0);
+  return teardown(layout.netnsPrefix, layout.stateDir);
+}
+
+function attach(state: TestbedState, layout: TestbedLayout, kubeConfig: KubeConfig): Testbed {
+  const opts = state.options;
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const podNs = async (namespace: string, pod: string): Promise<string> => {
+    const p = await core.readNamespacedPod({ name: pod, namespace });
+    const uid = p.metadata?.uid;
+    const node = p.spec?.nodeName;
+    if (!uid || !node)
+      throw new TestbedStateError(state.name, `pod ${namespace}/${pod} is not scheduled`);
+    return p.spec?.hostNetwork
+      ? nodeNetns(layout.netnsPrefix, node)
+      : podNetns(layout.netnsPrefix, uid);
+  };
+  return {
+    name: state.name,
+    options: opts,
+    layout,
+    kubeconfigPath: layout.kubeconfig,
+    kubeConfig,
+    nodes: state.nodes,
+    apiserverLabUrl: `https://${opts.labIP}:${APISERVER_PORT}`,
+    kubectl: (args, o) =>
+      runUnchecked([state.kubectl, `--kubeconfig=${layout.kubeconfig}`, ...args], o),
+    execInNode: (node, argv, o) =>
+      runUnchecked(['ip', 'netns', 'exec', nodeNetns(layout.netnsPrefix, node), ...argv], o),
+    execInPod: async (namespace, pod, argv, o) =>
+      runUnchecked(['ip', 'netns', 'exec', await podNs(namespace, pod), ...argv], o),
+    podNetns: podNs,
+    nodeDir: (node) => nodeDir(layout.stateDir, node),
+    down: () => teardown(layout.netnsPrefix, layout.stateDir),
+  };
+}
+
+async function launchNodeRuntime(
+  layout: TestbedLayout,
+  opts: ResolvedOptions,
+  pki: TestbedPki,
+  node: NodeRecord,
+  labUrl: string,
+): Promise<ProcessRecord> {
+  const dir = nodeDir(layout.stateDir, node.name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const kubeconfig = `${dir}/kubeconfig`;
+  await writeKubeconfig(kubeconfig, {
+    server: labUrl,
+    caFile: pki.ca.cert,
+    client: pki.nodes[node.name]!,
+    user: `system:node:${node.name}`,
+  });
+  const config: NodeRuntimeConfig = {
+    nodeName: node.name,
+    testbed: opts.name,
+    internalIP: node.internalIP,
+    netnsPrefix: layout.netnsPrefix,
+    netns: node.netns,
+    labNetns: layout.labNetns,
+    kubeconfig,
+    apiserverHost: opts.labIP,
+    apiserverPort: APISERVER_PORT,
+    caFile: pki.ca.cert,
+    kubernetesServiceIP: opts.kubernetesServiceIP,
+    clusterDNS: opts.clusterDNS,
+    clusterDomain: opts.clusterDomain,
+    dir,
+    cni: opts.cni,
+    cniBinDirs: opts.cniBinDirs,
+    repoRoot: REPO_ROOT,
+  };
+  await writeFile(`${dir}/config.json`, JSON.stringify(config, null, 2) + '\n');
+  return spawnDaemon({
+    role: `node/${node.name}`,
+    netns: node.netns,
+    netnsOnly: true,
+    argv: [process.execPath, NODE_MAIN, `${dir}/config.json`],
+    log: logFile(layout, `node-${node.name}`),
+  });
+}
+
+async function waitForCluster(
+  kubeConfig: KubeConfig,
+  layout: TestbedLayout,
+  opts: ResolvedOptions,
+  deadline: number,
+): Promise<void> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const logs = [
+    logFile(layout, 'kube-controller-manager'),
+    ...layout.nodeNames.map((n) => logFile(layout, `node-${n}`)),
+  ];
+  await waitFor(
+    `${opts.nodes} Ready nodes with podCIDRs`,
+    async () => {
+      const nodes = (await core.listNode()).items;
+      const ready = nodes.filter(
+        (n) => layout.nodeNames.includes(n.metadata?.name ?? '') && nodeReady(n),
+      );
+      return ready.length === layout.nodeNames.length ? true : undefined;
+    },
+    { timeoutMs: opts.readyTimeoutMs, deadline, logs },
+  );
+  // Pods cannot be created before the ServiceAccount admission finds `default`.
+  await waitFor(
+    'the default ServiceAccount',
+    async () =>
+      (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' }))
+        ? true
+        : undefined,
+    { timeoutMs: opts.readyTimeoutMs, deadline, logs },
+  );
+}
+
+function nodeReady(node: V1Node): boolean {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const tainted = node.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready');
+  return ready?.status === 'True' && Boolean(node.spec?.podCIDR) && !tainted;
+}
+
+function logFile(layout: TestbedLayout, component: string): string {
+  return `${layout.logDir}/${component}.log`;
+}
+
+async function logTails(state: TestbedState): Promise<string> {
+  const parts: string[] = [];
+  for (const p of state.processes) {
+    const text = await readFile(p.log, 'utf8').catch(() => '');
+    const tail = text.trimEnd().split('\n').slice(-8).join('\n');
+    if (tail) parts.push(`--- ${p.role} (${p.log}):\n${tail}`);
+  }
+  return parts.join('\n');
+}
