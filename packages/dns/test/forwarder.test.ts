@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RCode, RRType } from '../src/constants.js';
+import { Forwarder } from '../src/forwarder.js';
+import { createMetrics } from '../src/metrics.js';
+import { Zone } from '../src/zone.js';
+import { FakeUpstream, deadUpstream } from './fake-upstream.js';
+import { fixtureZone } from './fixtures.js';
+import {
+  dig,
+  query,
+  startTestServer,
+  tcpExchange,
+  udpAsk,
+  type TestServer,
+} from './net-helpers.js';
+
+const q = (name: string, type: number = RRType.A) => ({ name, type, class: 1 });
+
+let up: FakeUpstream;
+let up2: FakeUpstream;
+let dead: { port: number; close(): Promise<void> };
+
+beforeAll(async () => {
+  up = await new FakeUpstream().start();
+  up2 = await new FakeUpstream().start();
+  dead = await deadUpstream();
+});
+
+afterAll(async () => {
+  await Promise.all([up.close(), up2.close(), dead.close()]);
+});
+
+describe('forwarding through the server', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(fixtureZone(), {
+      forwarder: { upstreams: [{ host: '127.0.0.1', port: up.port }] },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('answers outside names from the upstream, then from the cache', async () => {
+    const first = await dig(t.server.port, 'example.com', 'A');
+    expect(first).toMatch(/flags: qr rd ra;/); // recursive, not authoritative
+    expect(first).toMatch(/^example\.com\.\s+60\s+IN\s+A\s+93\.184\.216\.34$/m);
+    const second = await dig(t.server.port, '+tcp', 'EXAMPLE.com', 'A');
+    expect(second).toMatch(/^EXAMPLE\.com\.\s+(60|59)\s+IN\s+A\s+93\.184\.216\.34$/m);
+    expect(up.seen.get('example.com')).toBe(1);
+    expect(t.metrics.cacheHits.get({ type: 'success' })).toBe(1);
+    expect(t.metrics.forwardRequests.get({ to: `127.0.0.1:${up.port}` })).toBe(1);
+  });
+
+  it('caches NXDOMAIN for the SOA negative TTL', async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await udpAsk(t.server.port, query('nx.example', RRType.A));
+      expect(r.rcode).toBe(RCode.NXDOMAIN);
+      expect(r.authorities[0]).toMatchObject({ type: RRType.SOA, name: 'example' });
+    }
+    expect(up.seen.get('nx.example')).toBe(1);
+    expect(t.metrics.cacheHits.get({ type: 'denial' })).toBe(2);
+  });
+
+  it('retries a truncated upstream reply over TCP and serves the whole answer to a TCP client', async () => {
+    const before = up.tcpQueries;
+    const [r] = await tcpExchange(t.server.port, [query('big.example', RRType.A)], 1);
+    expect(r?.answers.length).toBe(50);
+    expect(up.tcpQueries).toBe(before + 1);
+    // A UDP client without EDNS gets what fits, with TC.
+    const udp = await udpAsk(t.server.port, query('big.example', RRType.A));
+    expect(udp.flags.tc).toBe(true);
+    expect(udp.answers.length).toBeLessThan(50);
+  });
+
+  it('follows an ExternalName to an outside name through the upstream', async () => {
+    const out = await dig(t.server.port, 'external.testns.svc.cluster.local', 'A');
+    expect(out).toMatch(
+      /^external\.testns\.svc\.cluster\.local\.\s+5\s+IN\s+CNAME\s+ext\.interwebs\.test\.$/m,
+    );
+    expect(out).toMatch(/^ext\.interwebs\.test\.\s+60\s+IN\s+A\s+192\.0\.2\.1$/m);
+  });
+
+  it('falls through to the upstream for reverse names it does not know', async () => {
+    const r = await udpAsk(t.server.port, query('4.3.2.1.in-addr.arpa', RRType.PTR));
+    expect(r.rcode).toBe(RCode.NOERROR);
+    expect(up.seen.get('4.3.2.1.in-addr.arpa')).toBe(1);
+  });
+});
+
+describe('Forwarder', () => {
+  it('rotates across upstreams', async () => {
+    const f = new Forwarder({
+      upstreams: [up, up2].map((u) => ({ host: '127.0.0.1', port: u.port })),
+      cache: false,
+    });
+    const before = [up.udpQueries, up2.udpQueries];
+    for (let i = 0; i < 10; i++)
+      expect((await f.forward(q(`r${i}.example`))).rcode).toBe(RCode.NOERROR);
+    expect(up.udpQueries - (before[0] ?? 0)).toBe(5);
+    expect(up2.udpQueries - (before[1] ?? 0)).toBe(5);
+  });
+
+  it('moves on from a dead upstream after its timeout, then stops trying it first', async () => {
+    const metrics = createMetrics();
+    const f = new Forwarder({
+      upstreams: [
+        { host: '127.0.0.1', port: dead.port },
+        { host: '127.0.0.1', port: up.port },
+      ],
+      timeoutMs: 200,
+      cache: false,
+      metrics,
+    });
+    const slowest: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const started = Date.now();
+      const r = await f.forward(q(`d${i}.example`));
+      slowest.push(Date.now() - started);
+      expect(r.answers[0]).toMatchObject({ address: '192.0.2.1' });
+    }
+    expect(metrics.forwardResponses.get({ to: `127.0.0.1:${dead.port}`, rcode: 'error' })).toBe(3);
+    // Once demoted, the dead upstream no longer costs a timeout.
+    expect(Math.max(...slowest.slice(-3))).toBeLessThan(150);
+  });
+
+  it('answers SERVFAIL when every upstream is silent, within the deadline', async () => {
+    const f = new Forwarder({
+      upstreams: [{ host: '127.0.0.1', port: dead.port }],
+      timeoutMs: 100,
+      deadlineMs: 350,
+    });
+    const started = Date.now();
+    expect((await f.forward(q('x.example'))).rcode).toBe(RCode.SERVFAIL);
+    expect(Date.now() - started).toBeLessThan(800);
+  });
+
+  it('ignores a reply to a different question', async () => {
+    const f = new Forwarder({
+      upstreams: [{ host: '127.0.0.1', port: up.port }],
+      timeoutMs: 100,
+      deadlineMs: 300,
+    });
+    const r = await f.forward(q('wrong.example'));
+    expect(r.rcode).toBe(RCode.SERVFAIL);
+    expect(r.answers).toEqual([]);
+  });
+
+  it('shares one upstream query among identical questions in flight', async () => {
+    const f = new Forwarder({ upstreams: [{ host: '127.0.0.1', port: up.port }] });
+    const rs = await Promise.all(Array.from({ length: 5 }, () => f.forward(q('same.example'))));
+    expect(rs.every((r) => r.rcode === RCode.NOERROR)).toBe(true);
+    expect(up.seen.get('same.example')).toBe(1);
+  });
+
+  it('refuses beyond maxConcurrent upstream queries', async () => {
+    const metrics = createMetrics();
+    const f = new Forwarder({
+      upstreams: [{ host: '127.0.0.1', port: dead.port }],
+      timeoutMs: 200,
+      deadlineMs: 200,
+      maxConcurrent: 1,
+      metrics,
+    });
+    const first = f.forward(q('a.example'));
+    expect((await f.forward(q('b.example'))).rcode).toBe(RCode.REFUSED);
+    expect((await first).rcode).toBe(RCode.SERVFAIL);
+    expect(metrics.forwardConcurrentRejects.get({})).toBe(1);
+  });
+});
+
+describe('a dead upstream', () => {
+  it('does not delay cluster answers while forwarded queries hang', async () => {
+    const zone = fixtureZone();
+    const t = await startTestServer(zone, {
+      forwarder: {
+        upstreams: [{ host: '127.0.0.1', port: dead.port }],
+        timeoutMs: 1500,
+        deadlineMs: 1500,
+      },
+    });
+    try {
+      const hanging = Array.from({ length: 20 }, (_, i) =>
+        udpAsk(t.server.port, query(`hang${i}.example`, RRType.A, undefined, i)),
+      );
+      const started = Date.now();
+      for (let i = 0; i < 50; i++) {
+        const r = await udpAsk(
+          t.server.port,
+          query('svc1.testns.svc.cluster.local', RRType.A, undefined, 1000 + i),
+        );
+        expect(r.answers[0]).toMatchObject({ address: '10.0.0.1' });
+      }
+      expect(Date.now() - started).toBeLessThan(500);
+      // The hung queries end as SERVFAIL once the deadline passes (the client's own 1 s wait is shorter).
+      const settled = await Promise.allSettled(hanging);
+      expect(
+        settled.every((s) => s.status === 'rejected' || s.value.rcode === RCode.SERVFAIL),
+      ).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('before the first sync the cluster zone is SERVFAIL but forwarding already works', async () => {
+    const t = await startTestServer(new Zone(), {
+      forwarder: { upstreams: [{ host: '127.0.0.1', port: up.port }] },
+    });
+    try {
+      expect(
+        (await udpAsk(t.server.port, query('svc1.testns.svc.cluster.local', RRType.A))).rcode,
+      ).toBe(RCode.SERVFAIL);
+      expect(
+        (await udpAsk(t.server.port, query('example.com', RRType.A))).answers[0],
+      ).toMatchObject({ address: '93.184.216.34' });
+    } finally {
+      await t.close();
+    }
+  });
+});
