@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,4 +46,30 @@ export async function readLog(file: string): Promise<LogLine[]> {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as LogLine);
+}
+
+export interface Spawned {
+  pid: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion and also reports its PID (to find namespaces it named). */
+export function spawnCollect(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Spawned> {
+  const [file, ...args] = argv as [string, ...string[]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ pid: child.pid ?? -1, code: code ?? -1, stdout, stderr }),
+    );
+  });
 }
