@@ -1,6 +1,12 @@
 // Our proxy as a standalone process for the benchmark: one route to one backend port.
 // Usage: node proxy-server.mjs <listenPort> <backendPort>
-import { Router, RouteTable, compileIngresses, createIngressServer, staticEndpoints } from '../dist/index.js';
+import {
+  Router,
+  RouteTable,
+  compileIngresses,
+  createIngressServer,
+  staticEndpoints,
+} from '../dist/index.js';
 
 const [listenPort, backendPort] = process.argv.slice(2).map(Number);
 const compiled = compileIngresses([
@@ -10,7 +16,15 @@ const compiled = compileIngresses([
       rules: [
         {
           host: 'bench.test',
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'backend', port: { number: 80 } } } }] },
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'backend', port: { number: 80 } } },
+              },
+            ],
+          },
         },
       ],
     },
@@ -18,7 +32,9 @@ const compiled = compileIngresses([
 ]);
 const router = new Router(new RouteTable(compiled.routes));
 const server = createIngressServer(router, {
-  endpoints: staticEndpoints({ 'default/backend:80': [{ address: '127.0.0.1', port: backendPort }] }),
+  endpoints: staticEndpoints({
+    'default/backend:80': [{ address: '127.0.0.1', port: backendPort }],
+  }),
 });
 server.listen(listenPort, '127.0.0.1', () => console.log('ready'));
 process.on('SIGTERM', () => process.exit(0));

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,9 +14,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const DURATION = process.env.BENCH_DURATION ?? '10s';
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '50';
 
-const missing = ['wrk', 'nginx', 'taskset'].filter((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status !== 0);
+const missing = ['wrk', 'nginx', 'taskset'].filter(
+  (b) => spawnSync('sh', ['-c', `command -v ${b}`]).status !== 0,
+);
 if (missing.length > 0) {
-  console.log(`bench skipped: missing ${missing.join(', ')} (apt-get install -y wrk nginx-light util-linux)`);
+  console.log(
+    `bench skipped: missing ${missing.join(', ')} (apt-get install -y wrk nginx-light util-linux)`,
+  );
   process.exit(0);
 }
 
@@ -47,7 +52,7 @@ async function waitForPort(port) {
       s.on('error', () => resolve(false));
     });
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`port ${port} never opened`);
 }
@@ -78,23 +83,46 @@ ${body}
 }
 
 function wrk(port) {
-  const r = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', '-H', 'Host: bench.test', `http://127.0.0.1:${port}/`], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'taskset',
+    [
+      '-c',
+      '1',
+      'wrk',
+      '-t1',
+      `-c${CONNECTIONS}`,
+      `-d${DURATION}`,
+      '--latency',
+      '-H',
+      'Host: bench.test',
+      `http://127.0.0.1:${port}/`,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
   const p99 = /\s99%\s+([\d.]+\w+)/.exec(r.stdout)?.[1] ?? '?';
-  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.stdout)?.[0] ?? 'none';
+  const errors =
+    /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.stdout)?.[0] ?? 'none';
   return { rps, p99, errors };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-ingress-bench-'));
 try {
-  const [backendPort, nginxPort, oursPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [backendPort, nginxPort, oursPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   // The shared backend: a static nginx answer, so the proxies (not the backend) are the limit.
   const backendDir = join(dir, 'backend');
   const proxyDir = join(dir, 'proxy');
   for (const d of [backendDir, proxyDir]) spawnSync('mkdir', ['-p', d]);
-  const backendConf = nginxConfig(backendDir, `  server { listen 127.0.0.1:${backendPort}; location / { return 200 "hello\\n"; } }`);
+  const backendConf = nginxConfig(
+    backendDir,
+    `  server { listen 127.0.0.1:${backendPort}; location / { return 200 "hello\\n"; } }`,
+  );
   const proxyConf = nginxConfig(
     proxyDir,
     `  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
@@ -113,14 +141,29 @@ try {
   const n = wrk(nginxPort);
   nginx.kill('SIGTERM');
 
-  const ours = start(['taskset', '-c', '0', process.execPath, join(here, 'proxy-server.mjs'), String(oursPort), String(backendPort)], 'ours');
+  const ours = start(
+    [
+      'taskset',
+      '-c',
+      '0',
+      process.execPath,
+      join(here, 'proxy-server.mjs'),
+      String(oursPort),
+      String(backendPort),
+    ],
+    'ours',
+  );
   await waitForPort(oursPort);
   wrk(oursPort);
   const o = wrk(oursPort);
   ours.kill('SIGTERM');
 
-  console.log(`wrk -c${CONNECTIONS} -d${DURATION}, proxies pinned to core 0, wrk + backend on core 1`);
-  console.log(`nginx ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '')}: ${n.rps.toFixed(0)} req/s, p99 ${n.p99}, errors ${n.errors}`);
+  console.log(
+    `wrk -c${CONNECTIONS} -d${DURATION}, proxies pinned to core 0, wrk + backend on core 1`,
+  );
+  console.log(
+    `nginx ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '')}: ${n.rps.toFixed(0)} req/s, p99 ${n.p99}, errors ${n.errors}`,
+  );
   console.log(`@switchyard/ingress: ${o.rps.toFixed(0)} req/s, p99 ${o.p99}, errors ${o.errors}`);
   console.log(`ratio ours/nginx: ${(o.rps / n.rps).toFixed(2)}x`);
 } finally {
