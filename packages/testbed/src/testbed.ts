@@ -50,6 +50,8 @@ export interface Testbed {
   readonly nodes: readonly NodeRecord[];
   /** The apiserver URL inside the lab/node/pod namespaces. */
   readonly apiserverLabUrl: string;
+  /** The pinned kubectl binary (tools/k8s). */
+  readonly kubectlPath: string;
   /** Runs the pinned kubectl against the testbed; never throws on a non-zero exit. */
   kubectl(args: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Runs a command in a node's namespace; resolves with its exit code. */
@@ -256,7 +258,10 @@ function attach(state: TestbedState, layout: TestbedLayout, kubeConfig: KubeConf
   const opts = state.options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const podNs = async (namespace: string, pod: string): Promise<string> => {
-    const p = await core.readNamespacedPod({ name: pod, namespace });
+    const p = await core.readNamespacedPod({ name: pod, namespace }).catch((e: unknown) => {
+      if ((e as { code?: number }).code !== 404) throw e;
+      throw new TestbedStateError(state.name, `has no pod ${namespace}/${pod}`);
+    });
     const uid = p.metadata?.uid;
     const node = p.spec?.nodeName;
     if (!uid || !node)
@@ -273,6 +278,7 @@ function attach(state: TestbedState, layout: TestbedLayout, kubeConfig: KubeConf
     kubeConfig,
     nodes: state.nodes,
     apiserverLabUrl: `https://${opts.labIP}:${APISERVER_PORT}`,
+    kubectlPath: state.kubectl,
     kubectl: (args, o) =>
       runUnchecked([state.kubectl, `--kubeconfig=${layout.kubeconfig}`, ...args], o),
     execInNode: (node, argv, o) =>

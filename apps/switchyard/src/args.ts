@@ -1,0 +1,138 @@
+/** A command line the CLI could not understand; the message says what was expected. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type Command =
+  | { kind: 'help' }
+  | {
+      kind: 'up';
+      name?: string;
+      nodes?: number;
+      underlay?: string;
+      cni?: 'reference-bridge' | 'external';
+    }
+  | { kind: 'down'; name?: string }
+  | { kind: 'status'; name?: string; json: boolean }
+  | { kind: 'kubectl'; args: string[] }
+  | { kind: 'exec'; target: ExecTarget; command: string[] };
+
+export type ExecTarget = { node: string } | { namespace: string; pod: string };
+
+export const USAGE = `usage:
+  switchyard testbed up [--nodes N] [--name NAME] [--underlay CIDR] [--cni reference-bridge|external]
+  switchyard testbed down [--name NAME]
+  switchyard testbed status [--name NAME] [--json]
+  switchyard testbed kubectl ARGS...
+  switchyard testbed exec [-n NAMESPACE] POD -- CMD...
+  switchyard testbed exec node/NAME -- CMD...
+
+The testbed is named "main" unless --name or SWITCHYARD_TESTBED says otherwise.`;
+
+/** Parses `switchyard ...` arguments (without the node and script paths). */
+export function parseArgs(argv: readonly string[]): Command {
+  const [group, verb, ...rest] = argv;
+  if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
+    return { kind: 'help' };
+  }
+  if (group !== 'testbed') throw new UsageError(`unknown command ${JSON.stringify(group)}`);
+  switch (verb) {
+    case undefined:
+    case '--help':
+    case '-h':
+      return { kind: 'help' };
+    case 'up': {
+      const flags = parseFlags(rest, ['--nodes', '--name', '--underlay', '--cni'], []);
+      const cmd: Extract<Command, { kind: 'up' }> = { kind: 'up' };
+      if (flags['--name'] !== undefined) cmd.name = flags['--name'];
+      if (flags['--underlay'] !== undefined) cmd.underlay = flags['--underlay'];
+      if (flags['--nodes'] !== undefined) {
+        if (!/^\d+$/.test(flags['--nodes'])) throw new UsageError('--nodes takes a number');
+        cmd.nodes = Number(flags['--nodes']);
+      }
+      const cni = flags['--cni'];
+      if (cni !== undefined) {
+        if (cni !== 'reference-bridge' && cni !== 'external') {
+          throw new UsageError('--cni is reference-bridge or external');
+        }
+        cmd.cni = cni;
+      }
+      return cmd;
+    }
+    case 'down': {
+      const flags = parseFlags(rest, ['--name'], []);
+      return flags['--name'] === undefined
+        ? { kind: 'down' }
+        : { kind: 'down', name: flags['--name'] };
+    }
+    case 'status': {
+      const flags = parseFlags(rest, ['--name'], ['--json']);
+      const cmd: Extract<Command, { kind: 'status' }> = { kind: 'status', json: '--json' in flags };
+      if (flags['--name'] !== undefined) cmd.name = flags['--name'];
+      return cmd;
+    }
+    case 'kubectl':
+      return { kind: 'kubectl', args: rest };
+    case 'exec':
+      return parseExec(rest);
+    default:
+      throw new UsageError(`unknown testbed command ${JSON.stringify(verb)}`);
+  }
+}
+
+function parseExec(args: readonly string[]): Command {
+  const dash = args.indexOf('--');
+  if (dash < 0) throw new UsageError('exec needs -- before the command');
+  const command = args.slice(dash + 1);
+  if (command.length === 0) throw new UsageError('exec needs a command after --');
+  let namespace = 'default';
+  const positional: string[] = [];
+  const before = args.slice(0, dash);
+  for (let i = 0; i < before.length; i++) {
+    const a = before[i]!;
+    if (a === '-n' || a === '--namespace') {
+      const v = before[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      namespace = v;
+    } else if (a.startsWith('--namespace=')) {
+      namespace = a.slice('--namespace='.length);
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown exec flag ${a}`);
+    } else {
+      positional.push(a);
+    }
+  }
+  if (positional.length !== 1) throw new UsageError('exec takes exactly one POD or node/NAME');
+  const target = positional[0]!;
+  if (target.startsWith('node/')) {
+    const node = target.slice('node/'.length);
+    if (!node) throw new UsageError('node/ needs a node name');
+    return { kind: 'exec', target: { node }, command };
+  }
+  const pod = target.startsWith('pod/') ? target.slice('pod/'.length) : target;
+  return { kind: 'exec', target: { namespace, pod }, command };
+}
+
+/** `--flag value` / `--flag=value` for `valued`, bare `--flag` for `booleans`; nothing else. */
+function parseFlags(
+  args: readonly string[],
+  valued: readonly string[],
+  booleans: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    if (booleans.includes(flag) && eq < 0) {
+      out[flag] = '';
+    } else if (valued.includes(flag)) {
+      const v = eq > 0 ? a.slice(eq + 1) : args[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      out[flag] = v;
+    } else {
+      throw new UsageError(`unexpected argument ${JSON.stringify(a)}`);
+    }
+  }
+  return out;
+}
