@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Family } from './ip.js';
 
 /**
@@ -45,19 +44,27 @@ function hash8(text: string): string {
   return hashBase32(text, 8);
 }
 
-/** The first `chars` base32 characters of the SHA-256 of `text` (at most 51). */
+/**
+ * `chars` base32 characters of a 64-bit FNV-1a hash of `text` (a second pass with another offset
+ * extends it past 12 characters). Not cryptographic: names only need to be stable and distinct,
+ * and this runs for every chain of every sync, where a SHA-256 per name dominated the profile.
+ */
 export function hashBase32(text: string, chars: number): string {
-  const digest = createHash('sha256').update(text).digest();
   let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; out.length < chars;) {
-    if (bits < 5) {
-      acc = ((acc << 8) | digest[i++]!) & 0xffff;
-      bits += 8;
+  for (let round = 0; out.length < chars; round++) {
+    // Two 32-bit lanes of FNV-1a, seeded differently per round.
+    let h1 = 0x811c9dc5 ^ round;
+    let h2 = 0x01000193 ^ (round * 0x9e3779b9);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     }
-    out += BASE32[(acc >> (bits - 5)) & 31];
-    bits -= 5;
+    h1 = Math.imul(h1 ^ (h2 >>> 15), 0x85ebca6b) >>> 0;
+    h2 = Math.imul(h2 ^ (h1 >>> 13), 0xc2b2ae35) >>> 0;
+    // 12 characters = 60 bits from the two lanes.
+    for (let i = 0; i < 6 && out.length < chars; i++) out += BASE32[(h1 >>> (i * 5)) & 31];
+    for (let i = 0; i < 6 && out.length < chars; i++) out += BASE32[(h2 >>> (i * 5)) & 31];
   }
   return out;
 }

@@ -17,3 +17,4 @@ export {
   iptablesHooks,
   renderIptablesRestore,
 } from './iptables-render.js';
+export { type Commit, ProxyRules } from './proxy-state.js';

@@ -1,0 +1,183 @@
+import { categorizeEndpoints } from './categorize.js';
+import { type CompileOptions, compile } from './compile.js';
+import { type HealthCheck, healthChecks } from './health-checks.js';
+import type { EndpointSlice, NodeInfo, Service } from './model.js';
+import type { NodeContext } from './node.js';
+import { SERVICE_NAME_LABEL } from './model.js';
+import { type Transaction, renderIncremental } from './nft-diff.js';
+import { renderFullSync } from './nft-render.js';
+import type { Ruleset } from './ruleset.js';
+import { addServicePort } from './service-rules.js';
+import { type ServicePortInfo, type Skipped, resolveServicePorts } from './service-ports.js';
+import { skeleton } from './skeleton.js';
+
+/** What one service contributes to the table, kept so it can be diffed and removed alone. */
+interface Part {
+  rules: Ruleset;
+  ports: ServicePortInfo[];
+  skipped: Skipped[];
+}
+
+export interface Commit {
+  /** The `nft -f` transaction from the previous commit's state to this one. */
+  transaction: Transaction;
+  /** The whole current state (what a full sync renders, what the tracer walks). */
+  ruleset: Ruleset;
+  skipped: Skipped[];
+  healthChecks: HealthCheck[];
+}
+
+/**
+ * The proxy's desired state kept across syncs, fed informer-style (upsert/delete of Services and
+ * EndpointSlices). `commit()` recomputes only the services touched since the last commit, so one
+ * endpoint change costs the same at 10 services as at 10,000 (kube-proxy's partial sync).
+ */
+export class ProxyRules {
+  private readonly services = new Map<string, Service>();
+  private readonly slices = new Map<string, EndpointSlice>();
+  private readonly slicesOf = new Map<string, Set<string>>();
+  private readonly parts = new Map<string, Part>();
+  private readonly dirty = new Set<string>();
+  private node!: NodeInfo;
+  private ctx!: NodeContext;
+  /** The current whole ruleset, updated in place by each commit. */
+  private current!: Ruleset;
+  private nodeChanged = true;
+
+  /** Throws ModelError for an unusable node or option. */
+  constructor(
+    node: NodeInfo,
+    private readonly options: CompileOptions = {},
+  ) {
+    this.setNode(node);
+  }
+
+  upsertService(svc: Service): void {
+    const id = `${svc.metadata.namespace}/${svc.metadata.name}`;
+    this.services.set(id, svc);
+    this.dirty.add(id);
+  }
+
+  deleteService(namespace: string, name: string): void {
+    this.services.delete(`${namespace}/${name}`);
+    this.dirty.add(`${namespace}/${name}`);
+  }
+
+  upsertEndpointSlice(slice: EndpointSlice): void {
+    const key = `${slice.metadata.namespace}/${slice.metadata.name}`;
+    this.forgetSlice(key);
+    this.slices.set(key, slice);
+    const owner = `${slice.metadata.namespace}/${slice.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`;
+    this.slicesOf.set(owner, (this.slicesOf.get(owner) ?? new Set()).add(key));
+    this.dirty.add(owner);
+  }
+
+  deleteEndpointSlice(namespace: string, name: string): void {
+    this.forgetSlice(`${namespace}/${name}`);
+  }
+
+  /** A new node description (addresses, CIDRs, zone): everything is recomputed on commit. */
+  setNode(node: NodeInfo): void {
+    // compile() validates; nothing changes when it throws.
+    const empty = compile({ node, services: [], endpointSlices: [] }, this.options);
+    this.node = node;
+    this.ctx = empty.node;
+    this.current = empty.ruleset;
+    this.nodeChanged = true;
+  }
+
+  /** Applies pending changes and returns the transaction that moves the kernel along. */
+  commit(): Commit {
+    if (this.nodeChanged) return this.rebuild();
+    const before = this.shell();
+    const after = this.shell();
+    for (const id of this.dirty) {
+      const old = this.parts.get(id);
+      if (old) {
+        copyOwned(old.rules, before);
+        removeOwned(old.rules, this.current);
+        this.parts.delete(id);
+      }
+      const part = this.build(id);
+      if (part) {
+        copyOwned(part.rules, after);
+        copyOwned(part.rules, this.current);
+        this.parts.set(id, part);
+      }
+    }
+    this.dirty.clear();
+    return { transaction: renderIncremental(before, after), ...this.summary() };
+  }
+
+  private rebuild(): Commit {
+    this.current = this.shell();
+    this.parts.clear();
+    for (const id of this.services.keys()) {
+      const part = this.build(id);
+      if (!part) continue;
+      copyOwned(part.rules, this.current);
+      this.parts.set(id, part);
+    }
+    this.dirty.clear();
+    this.nodeChanged = false;
+    const text = renderFullSync(this.current);
+    return {
+      transaction: { text, full: true, changed: [...this.parts.keys()] },
+      ...this.summary(),
+    };
+  }
+
+  private build(id: string): Part | undefined {
+    const svc = this.services.get(id);
+    if (!svc) return undefined;
+    const endpointSlices = [...(this.slicesOf.get(id) ?? [])].map((k) => this.slices.get(k)!);
+    const { ports, skipped } = resolveServicePorts(
+      { node: this.node, services: [svc], endpointSlices },
+      this.ctx,
+    );
+    const rules = this.shell();
+    for (const sp of ports) addServicePort(rules, sp, categorizeEndpoints(sp, this.ctx), this.ctx);
+    return { rules, ports, skipped };
+  }
+
+  private summary(): Omit<Commit, 'transaction'> {
+    const parts = [...this.parts.values()];
+    return {
+      ruleset: this.current,
+      skipped: parts.flatMap((p) => p.skipped),
+      healthChecks: healthChecks(parts.flatMap((p) => p.ports)),
+    };
+  }
+
+  // An empty table with the fixed part only: the frame both sides of a partial diff share.
+  private shell(): Ruleset {
+    return skeleton(this.current.table, this.current.masqueradeMark, this.ctx);
+  }
+
+  private forgetSlice(key: string): void {
+    const old = this.slices.get(key);
+    if (!old) return;
+    this.slices.delete(key);
+    const owner = `${old.metadata.namespace}/${old.metadata.labels?.[SERVICE_NAME_LABEL] ?? ''}`;
+    this.slicesOf.get(owner)?.delete(key);
+    this.dirty.add(owner);
+  }
+}
+
+function copyOwned(from: Ruleset, to: Ruleset): void {
+  for (const [name, c] of from.chains) if (c.owner !== undefined) to.chains.set(name, c);
+  for (const [name, s] of from.affinitySets) to.affinitySets.set(name, s);
+  for (const [name, m] of from.maps) {
+    const target = to.maps.get(name)!.elements;
+    for (const [key, el] of m.elements) target.set(key, el);
+  }
+}
+
+function removeOwned(part: Ruleset, from: Ruleset): void {
+  for (const [name, c] of part.chains) if (c.owner !== undefined) from.chains.delete(name);
+  for (const name of part.affinitySets.keys()) from.affinitySets.delete(name);
+  for (const [name, m] of part.maps) {
+    const target = from.maps.get(name)!.elements;
+    for (const [key, el] of m.elements) if (target.get(key) === el) target.delete(key);
+  }
+}
