@@ -13,8 +13,7 @@ export class NameCompressor {
 
   /** Writes `name` at `offset` and returns the offset after it. */
   write(buf: Buffer, offset: number, name: string, compress: boolean): number {
-    const labels = nameLabels(name);
-    const keys = suffixKeys(labels);
+    const { labels, keys } = parsed(name);
     let off = offset;
     for (let i = 0; i < labels.length; i++) {
       const key = keys[i] as string;
@@ -37,6 +36,21 @@ export class NameCompressor {
   rollback(offset: number): void {
     for (const [key, at] of this.seen) if (at >= offset) this.seen.delete(key);
   }
+}
+
+// The same few thousand names are written over and over; remember their parsed form.
+const PARSED_MAX = 10_000;
+const parsedNames = new Map<string, { labels: Buffer[]; keys: string[] }>();
+
+function parsed(name: string): { labels: Buffer[]; keys: string[] } {
+  let p = parsedNames.get(name);
+  if (!p) {
+    const labels = nameLabels(name);
+    p = { labels, keys: suffixKeys(labels) };
+    if (parsedNames.size >= PARSED_MAX) parsedNames.clear();
+    parsedNames.set(name, p);
+  }
+  return p;
 }
 
 /** Key for each suffix: its wire bytes with ASCII letters lowercased (DNS ignores only ASCII case). */

@@ -26,8 +26,11 @@ export function ipv6Bytes(ip: string): Buffer {
 }
 
 export function ipv4Bytes(ip: string): Buffer {
-  if (!isIPv4(ip)) throw new TypeError(`not an IPv4 address: ${ip}`);
-  return Buffer.from(ip.split('.').map(Number));
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  const bytes = m ? [m[1], m[2], m[3], m[4]].map(Number) : [];
+  if (bytes.length !== 4 || bytes.some((b) => b > 255))
+    throw new TypeError(`not an IPv4 address: ${ip}`);
+  return Buffer.from(bytes);
 }
 
 /** RFC 5952 text for 16 address bytes: lowercase, longest run of two or more zero groups as `::`. */

@@ -63,7 +63,9 @@ export function encodeMessage(msg: Message, maxSize: number = MAX_MESSAGE_SIZE):
     counts[1]!,
     arcount,
   ]);
-  return Buffer.from(buf.subarray(0, off));
+  const out = Buffer.allocUnsafe(off);
+  buf.copy(out, 0, 0, off);
+  return out;
 }
 
 function writeHeader(buf: Buffer, msg: Message, tc: boolean, counts: number[]): void {
