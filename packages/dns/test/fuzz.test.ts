@@ -88,7 +88,10 @@ function mutate(): Buffer {
   const base = Buffer.from(seeds[int(seeds.length)] as Buffer);
   switch (int(8)) {
     case 0: // random bit flips
-      for (let i = 0, n = 1 + int(8); i < n; i++) base[int(base.length)] ^= 1 << int(8);
+      for (let i = 0, n = 1 + int(8); i < n; i++) {
+        const at = int(base.length);
+        base[at] = (base[at] as number) ^ (1 << int(8));
+      }
       return base;
     case 1: // random byte overwrites
       for (let i = 0, n = 1 + int(6); i < n; i++) base[int(base.length)] = int(256);
