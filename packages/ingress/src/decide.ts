@@ -22,6 +22,8 @@ export interface IncomingInfo {
   headers: IncomingHttpHeaders;
   scheme: 'http' | 'https';
   localPort: number;
+  /** More than one Host header (Node keeps only the first; RFC 9112 says 400). */
+  duplicateHost?: boolean;
 }
 
 /** Answer locally (errors, redirects, CORS preflight). */
@@ -62,6 +64,7 @@ const respond = (status: number, reason: string, headers: OutgoingHttpHeaders = 
  * CORS preflight, canary and weighted backend choice, path/host rewrite. Pure given `random`.
  */
 export function decide(table: RouteTable, req: IncomingInfo, random: () => number): Decision {
+  if (req.duplicateHost) return respond(400, 'more than one Host header');
   let target;
   try {
     target = normalizeRequestTarget(req.url);

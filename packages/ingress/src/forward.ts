@@ -65,10 +65,13 @@ export function forward(
   if (hasBody && req.headers['content-length'] === undefined)
     headers['transfer-encoding'] = 'chunked';
   let body: Readable | undefined;
+  // Set once we answered locally (413); later upstream errors must not cut that answer short.
+  let answered = false;
   if (hasBody) {
     const limiter = new BodyLimit(limit);
     limiter.on('error', (e) => {
-      if (e instanceof BodyTooLargeError) fail(413, 'body too large');
+      answered = !res.headersSent;
+      fail(e instanceof BodyTooLargeError ? 413 : 400, e.message);
       current?.destroy();
     });
     body = req.pipe(limiter);
@@ -130,6 +133,7 @@ export function forward(
     );
     up.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
+      if (answered || res.writableFinished) return;
       if (res.headersSent) {
         res.destroy();
         return;

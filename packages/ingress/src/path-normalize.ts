@@ -16,8 +16,9 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * spelling would not (e.g. `/public/../admin` must route as `/admin`, never under `/public`):
  *  1. percent-decode unreserved characters (`%2e` -> `.`, `%41` -> `A`); other escapes are kept,
  *     with upper-case hex;
- *  2. reject (400) malformed escapes, NUL, backslashes and encoded `/` or `\` — a backend that
- *     decodes them after us would see a different path than the one we routed;
+ *  2. reject (400) malformed escapes, NUL, backslashes, encoded `/` or `\`, and dot segments with
+ *     path parameters (`..;x`) — a backend that decodes or strips them after us would see a
+ *     different path than the one we routed;
  *  3. merge repeated slashes (`//a///b` -> `/a/b`);
  *  4. remove `.` and `..` segments (RFC 3986 5.2.4); `..` at the root stays at the root.
  * A trailing slash is kept, so `Exact /foo` and `Exact /foo/` stay distinct.
@@ -68,6 +69,11 @@ function removeDotSegments(path: string): string {
   let trailing = false;
   for (const seg of segments) {
     trailing = false;
+    // `..;x` is `..` to servlet containers (path parameters): refuse rather than guess.
+    const semi = seg.indexOf(';');
+    if (semi >= 0 && /^\.\.?$/.test(seg.slice(0, semi))) {
+      throw new RequestPathError('dot segment with path parameters', path);
+    }
     if (seg === '' || seg === '.') {
       trailing = true;
     } else if (seg === '..') {

@@ -17,7 +17,12 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 export function incomingInfo(req: IncomingMessage): IncomingInfo {
   const tls = (req.socket as Partial<TLSSocket>).encrypted === true;
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]?.toLowerCase() === 'host') hosts++;
+  }
   return {
+    duplicateHost: hosts > 1,
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers: req.headers,

@@ -2,6 +2,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decide } from './decide.js';
 import { EndpointBalancer } from './endpoints.js';
+import { UpstreamError } from './forward.js';
 import { incomingInfo, upstreamHeaders } from './proxy-handler.js';
 import { resolveProxyOptions, type ProxyOptions } from './proxy-options.js';
 import { writeRawResponse } from './respond.js';
@@ -65,13 +66,13 @@ export function createUpgradeHandler(router: Router, options: ProxyOptions): Upg
         agent: false,
       });
       const connectTimer = setTimeout(
-        () => up.destroy(),
+        () => up.destroy(new UpstreamError('connect timeout', 504)),
         d.options.connectTimeoutMs ?? opts.connectTimeoutMs,
       );
       up.on('socket', (s) => s.once('connect', () => clearTimeout(connectTimer)));
-      up.on('error', () => {
+      up.on('error', (e) => {
         clearTimeout(connectTimer);
-        writeRawResponse(socket, 502);
+        writeRawResponse(socket, e instanceof UpstreamError ? e.status : 502);
       });
       up.on('response', (res) => {
         socket.write(rawHead(res.statusCode ?? 502, res.statusMessage ?? '', res.rawHeaders));

@@ -18,6 +18,7 @@ describe('request path normalisation', () => {
     ['/%41bc', '/Abc'],
     ['/a%20b', '/a%20b'],
     ['/a%3fb', '/a%3Fb'],
+    ['/a;v=1/b', '/a;v=1/b'],
   ])('%s -> %s', (input, expected) => {
     expect(normalizeRequestTarget(input).path).toBe(expected);
   });
@@ -34,10 +35,20 @@ describe('request path normalisation', () => {
     });
   });
 
-  it.each(['/a%2fb', '/a%2Fb', '/a%5cb', '/a\\b', '/a%00', '/a%zz', '/a%4', 'relative', '*'])(
-    'rejects %s',
-    (input) => {
-      expect(() => normalizeRequestTarget(input)).toThrow(RequestPathError);
-    },
-  );
+  it.each([
+    '/public/..;/admin',
+    '/a/.;x/b',
+    '/a/%2e%2e;/b',
+    '/a%2fb',
+    '/a%2Fb',
+    '/a%5cb',
+    '/a\\b',
+    '/a%00',
+    '/a%zz',
+    '/a%4',
+    'relative',
+    '*',
+  ])('rejects %s', (input) => {
+    expect(() => normalizeRequestTarget(input)).toThrow(RequestPathError);
+  });
 });

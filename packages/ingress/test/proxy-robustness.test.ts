@@ -71,6 +71,14 @@ describe('request smuggling and framing (raw sockets)', () => {
     expect(backend.requests.slice(before).some((r) => r.path.includes('smuggled'))).toBe(false);
   });
 
+  it('two Host headers -> 400 (routing must not pick one of them)', async () => {
+    const raw = await rawExchange(
+      port,
+      'GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: close\r\n\r\n',
+    );
+    expect(statusOf(raw)).toBe(400);
+  });
+
   it('chunked request bodies are re-framed for the backend, not passed through raw', async () => {
     const raw = await rawExchange(
       port,
