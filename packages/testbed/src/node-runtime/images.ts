@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 
 /** The images the testbed can "pull": each maps to a local program. */
@@ -109,9 +110,9 @@ export function workspaceBins(repoRoot: string): Map<string, string> {
         continue;
       }
       if (typeof pkg.bin === 'string' && pkg.name) {
-        bins.set(pkg.name.replace(/^@[^/]+\//, ''), `${root}/${pkg.bin}`);
+        bins.set(pkg.name.replace(/^@[^/]+\//, ''), resolve(root, pkg.bin));
       } else if (pkg.bin && typeof pkg.bin === 'object') {
-        for (const [name, path] of Object.entries(pkg.bin)) bins.set(name, `${root}/${path}`);
+        for (const [name, path] of Object.entries(pkg.bin)) bins.set(name, resolve(root, path));
       }
     }
   }

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError, parseArgs } from '../src/args.js';
+
+describe('switchyard command line', () => {
+  it('parses up with its flags in both spellings', () => {
+    expect(parseArgs(['testbed', 'up'])).toEqual({ kind: 'up' });
+    expect(
+      parseArgs([
+        'testbed',
+        'up',
+        '--nodes',
+        '3',
+        '--name=demo',
+        '--underlay',
+        '10.1.0.0/24',
+        '--cni=external',
+      ]),
+    ).toEqual({
+      kind: 'up',
+      nodes: 3,
+      name: 'demo',
+      underlay: '10.1.0.0/24',
+      cni: 'external',
+    });
+  });
+
+  it('parses down, status and kubectl (whose arguments pass through untouched)', () => {
+    expect(parseArgs(['testbed', 'down', '--name', 'x'])).toEqual({ kind: 'down', name: 'x' });
+    expect(parseArgs(['testbed', 'status', '--json'])).toEqual({ kind: 'status', json: true });
+    expect(
+      parseArgs(['testbed', 'kubectl', 'get', 'pods', '-n', 'kube-system', '--name', 'x']),
+    ).toEqual({
+      kind: 'kubectl',
+      args: ['get', 'pods', '-n', 'kube-system', '--name', 'x'],
+    });
+  });
+
+  it('parses exec for pods (default namespace, -n, pod/ prefix) and nodes', () => {
+    expect(parseArgs(['testbed', 'exec', 'web', '--', 'curl', '-s', 'x'])).toEqual({
+      kind: 'exec',
+      target: { namespace: 'default', pod: 'web' },
+      command: ['curl', '-s', 'x'],
+    });
+    expect(
+      parseArgs(['testbed', 'exec', '-n', 'shop', 'pod/web', '--', 'ip', 'addr']),
+    ).toMatchObject({
+      target: { namespace: 'shop', pod: 'web' },
+    });
+    expect(parseArgs(['testbed', 'exec', 'node/node-2', '--', 'ip', '-n', 'x'])).toEqual({
+      kind: 'exec',
+      target: { node: 'node-2' },
+      command: ['ip', '-n', 'x'],
+    });
+  });
+
+  it('help for no arguments', () => {
+    expect(parseArgs([])).toEqual({ kind: 'help' });
+    expect(parseArgs(['testbed'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['deploy']],
+    [['testbed', 'launch']],
+    [['testbed', 'up', '--nodes', 'three']],
+    [['testbed', 'up', '--nodes']],
+    [['testbed', 'up', '--cni', 'flannel']],
+    [['testbed', 'up', 'extra']],
+    [['testbed', 'down', '--json']],
+    [['testbed', 'exec', 'web', 'ls']],
+    [['testbed', 'exec', 'web', '--']],
+    [['testbed', 'exec', '--', 'ls']],
+    [['testbed', 'exec', 'a', 'b', '--', 'ls']],
+    [['testbed', 'exec', '-x', 'a', '--', 'ls']],
+    [['testbed', 'exec', 'node/', '--', 'ls']],
+  ])('rejects %j with a UsageError', (argv) => {
+    expect(() => parseArgs(argv)).toThrow(UsageError);
+  });
+});
