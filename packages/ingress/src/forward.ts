@@ -93,7 +93,15 @@ export function forward(
       a.number === 0 && sticky ? sticky : balancer.next(d.service, a.tried);
     if (!ep) {
       if (a.number === 0) fail(503, 'no ready endpoints');
-      else fail(502, 'all endpoints failed', a.lastError);
+      else {
+        // Every endpoint was tried: report the last failure as itself (a timeout stays 504).
+        const last = a.lastError;
+        fail(
+          last instanceof UpstreamError ? last.status : 502,
+          last?.message ?? 'upstream failed',
+          last,
+        );
+      }
       return;
     }
     a.tried.add(`${ep.address}:${ep.port}`);

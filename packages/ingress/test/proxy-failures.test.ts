@@ -1,4 +1,6 @@
-import { createServer, request, type Server } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, get as httpGet, request, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileHttpRoutes } from '../src/compile-httproute.js';
 import { compileIngresses } from '../src/compile-ingress.js';
@@ -11,8 +13,44 @@ import { httpRoute, ingress, ipath } from './fixtures.js';
 import { close, fetchVia, listen, startEcho, type Backend, type Echo } from './harness.js';
 
 let good: Backend, hang: Server, dying: Server, proxy: Server, port: number;
-let dead: Endpoint;
+let dead: Endpoint, blackhole: Endpoint, sink: Server, stream: Server;
+let blackholeProcess: ChildProcess;
+const fillers: Socket[] = [];
+const sinkState = { started: 0, aborted: 0 };
+const streamState = { started: 0, closedEarly: 0 };
 const events: ProxyEvent[] = [];
+
+/**
+ * A listener that never accepts, with a full accept queue: the kernel drops further SYNs, so a
+ * connect to it hangs like a connect to an unreachable host (but stays on loopback).
+ */
+async function startBlackhole(): Promise<Endpoint> {
+  blackholeProcess = spawn(
+    'python3',
+    [
+      '-c',
+      [
+        'import socket, sys, time',
+        's = socket.socket()',
+        "s.bind(('127.0.0.1', 0))",
+        's.listen(0)',
+        'print(s.getsockname()[1], flush=True)',
+        'time.sleep(120)',
+      ].join('\n'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve) =>
+    blackholeProcess.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+  );
+  for (let i = 0; i < 3; i++) {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    fillers.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  return { address: '127.0.0.1', port };
+}
 
 beforeAll(async () => {
   good = await startEcho('good');
@@ -26,7 +64,29 @@ beforeAll(async () => {
     res.write('partial');
     setTimeout(() => res.socket?.destroy(), 20);
   });
-  const [hangPort, dyingPort] = await Promise.all([listen(hang), listen(dying)]);
+  sink = createServer((req) => {
+    sinkState.started++;
+    req.on('close', () => {
+      if (!req.complete) sinkState.aborted++;
+    });
+    req.resume();
+  });
+  stream = createServer((_req, res) => {
+    streamState.started++;
+    res.writeHead(200);
+    const tick = setInterval(() => res.write('chunk\n'), 10);
+    res.on('close', () => {
+      clearInterval(tick);
+      if (!res.writableFinished) streamState.closedEarly++;
+    });
+  });
+  blackhole = await startBlackhole();
+  const [hangPort, dyingPort, sinkPort, streamPort] = await Promise.all([
+    listen(hang),
+    listen(dying),
+    listen(sink),
+    listen(stream),
+  ]);
   const to = (
     name: string,
     path: string,
@@ -48,6 +108,10 @@ beforeAll(async () => {
         ...(to('hang', '/hang') ?? []),
         ...(to('dying', '/dying') ?? []),
         ...(to('gone', '/gone') ?? []),
+        ...(to('blackhole', '/blackhole') ?? []),
+        ...(to('blackhole-then-good', '/bh-retry') ?? []),
+        ...(to('sink', '/sink') ?? []),
+        ...(to('stream', '/stream') ?? []),
         {
           matches: [{ path: { type: 'PathPrefix', value: '/invalid' } }],
           backendRefs: [{ name: 'x', namespace: 'elsewhere', port: 80 }],
@@ -66,6 +130,10 @@ beforeAll(async () => {
     'default/good:80': [good.endpoint],
     'default/retry:80': [dead, good.endpoint],
     'default/gone:80': [dead],
+    'default/blackhole:80': [blackhole],
+    'default/blackhole-then-good:80': [blackhole, good.endpoint],
+    'default/sink:80': [{ address: '127.0.0.1', port: sinkPort }],
+    'default/stream:80': [{ address: '127.0.0.1', port: streamPort }],
     'default/hang:80': [{ address: '127.0.0.1', port: hangPort }],
     'default/dying:80': [{ address: '127.0.0.1', port: dyingPort }],
   });
@@ -74,13 +142,16 @@ beforeAll(async () => {
     endpoints,
     maxBodyBytes: 1024,
     readTimeoutMs: 300,
+    connectTimeoutMs: 300,
     onEvent: (e) => events.push(e),
   });
   port = await listen(proxy);
 });
 
 afterAll(async () => {
-  await close(proxy, good.server, hang, dying);
+  for (const f of fillers) f.destroy();
+  blackholeProcess.kill('SIGKILL');
+  await close(proxy, good.server, hang, dying, sink, stream);
 });
 
 const get = (
@@ -115,6 +186,42 @@ describe('error statuses', () => {
     expect((await get('/hang')).status).toBe(504);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(events.some((e) => e.status === 504 && e.msg === 'read timeout')).toBe(true);
+  });
+
+  it('504 on connect timeout; an idempotent request moves on to the next endpoint', async () => {
+    const t0 = Date.now();
+    expect((await get('/blackhole')).status).toBe(504);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(events.some((e) => e.status === 504 && e.msg === 'connect timeout')).toBe(true);
+    const r = await get('/bh-retry');
+    expect([r.status, (JSON.parse(r.body) as Echo).backend]).toEqual([200, 'good']);
+  });
+
+  it('a client aborting its upload aborts the upstream request', async () => {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.write(
+      'POST /sink HTTP/1.1\r\nHost: f.test\r\nContent-Length: 1000\r\n\r\n' + 'x'.repeat(100),
+    );
+    await expect.poll(() => sinkState.started).toBe(1);
+    s.destroy();
+    await expect.poll(() => sinkState.aborted).toBe(1);
+  });
+
+  it('a client going away mid-download closes the upstream response', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = httpGet(
+        { host: '127.0.0.1', port, path: '/stream', agent: false, headers: { host: 'f.test' } },
+        (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
+    });
+    await expect.poll(() => streamState.closedEarly).toBe(1);
   });
 
   it('a backend dying mid-response breaks that response only; the proxy keeps serving', async () => {
