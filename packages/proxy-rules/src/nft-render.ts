@@ -119,6 +119,8 @@ function renderMatch(rs: Ruleset, m: Match): string {
       return `fib ${m.dir} type local`;
     case 'markClear':
       return `meta mark & ${hex(rs.masqueradeMark)} == 0`;
+    case 'random':
+      return `numgen random mod ${m.mod} == 0`;
   }
 }
 

@@ -52,13 +52,15 @@ export type Match =
   /** `fib saddr|daddr type local`: the address belongs to this node. */
   | { kind: 'fibLocal'; dir: 'saddr' | 'daddr' }
   /** The masquerade bit is not set. */
-  | { kind: 'markClear' };
+  | { kind: 'markClear' }
+  /** `numgen random mod N == 0`: true once in N (a fresh number per rule). */
+  | { kind: 'random'; mod: number };
 
 export type Action =
   | { kind: 'verdict'; verdict: Verdict }
   /** Looks `daddr . l4proto . dport` (or `l4proto . dport`) up in a verdict map. */
   | { kind: 'vmap'; key: 'addrProtoPort' | 'protoPort'; family: Family; map: string }
-  /** `numgen random mod N vmap { i : goto targets[i] }`. */
+  /** `numgen random mod N vmap { i : goto targets[i] }` (used for many endpoints). */
   | { kind: 'numgen'; targets: string[] }
   | { kind: 'setMark' }
   | { kind: 'clearMark' }

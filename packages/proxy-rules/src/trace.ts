@@ -131,17 +131,9 @@ function walk(rs: Ruleset, p: Packet, chain: Chain, state: State, depth: number)
       const r = chain.rules[i]!;
       const m = matches(rs, p, r.matches, s);
       if (m === 'no') continue;
-      if (m === 'maybe') {
-        // State we cannot know (an affinity set's contents): follow both ways.
-        const taken = apply(
-          rs,
-          p,
-          chain,
-          r,
-          { ...s, steps: [...s.steps] },
-          depth,
-          'if the source is remembered',
-        );
+      if (m !== 'yes') {
+        // A random draw or state we cannot know (an affinity set's contents): follow both ways.
+        const taken = apply(rs, p, chain, r, { ...s, steps: [...s.steps] }, depth, m.note);
         const skipped = runFrom(i + 1, s);
         const viaSet = taken.flatMap((b) =>
           b.result === 'continue' && !b.ends ? runFrom(i + 1, b.state) : [b],
@@ -239,15 +231,20 @@ function applyVerdict(rs: Ruleset, p: Packet, v: Verdict, s: State, depth: numbe
   }
 }
 
-function matches(rs: Ruleset, p: Packet, ms: Match[], s: State): 'yes' | 'no' | 'maybe' {
-  let maybe = false;
+function matches(rs: Ruleset, p: Packet, ms: Match[], s: State): 'yes' | 'no' | { note: string } {
+  let maybe: { note: string } | undefined;
   const family = ipFamily(p.source)!;
   for (const m of ms) {
     const r = matchOne(rs, p, family, m, s);
     if (r === 'no') return 'no';
-    if (r === 'maybe') maybe = true;
+    if (r === 'maybe') {
+      maybe = {
+        note:
+          m.kind === 'random' ? `random: taken 1 time in ${m.mod}` : 'if the source is remembered',
+      };
+    }
   }
-  return maybe ? 'maybe' : 'yes';
+  return maybe ?? 'yes';
 }
 
 function matchOne(
@@ -285,6 +282,8 @@ function matchOne(
       return yes(isLocal(rs, addrOf(m.dir)));
     case 'markClear':
       return yes(!s.mark);
+    case 'random':
+      return m.mod === 1 ? 'yes' : 'maybe';
   }
 }
 

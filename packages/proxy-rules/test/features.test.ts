@@ -23,6 +23,17 @@ describe('ClusterIP', () => {
     ]);
   });
 
+  it('picks among few endpoints with numgen rules, among many with one numgen vmap', () => {
+    const few = renderFullSync(compile(m).ruleset);
+    expect(few).toMatch(/numgen random mod 2 == 0 goto endpoint-/);
+    const eps = Array.from({ length: 20 }, (_, i) => ep(`10.244.5.${i + 1}`));
+    const many = model([service('big', { clusterIP: CIP })], [slice('big', eps)]);
+    expect(renderFullSync(compile(many).ruleset)).toMatch(
+      /numgen random mod 20 vmap \{ 0 : goto endpoint-/,
+    );
+    expect(outcomes(many, pod('10.244.3.3', CIP, 80))).toHaveLength(20);
+  });
+
   it('leaves other ports and protocols of the address alone', () => {
     expect(outcomes(m, pod('10.244.3.3', CIP, 81))).toEqual(['ACCEPT']);
     expect(outcomes(m, pod('10.244.3.3', CIP, 80, 'udp'))).toEqual(['ACCEPT']);

@@ -1,0 +1,111 @@
+// Sync cost of @switchyard/proxy-rules: rule generation for 1k and 10k services x 5 endpoints,
+// one endpoint change at 10k, and `nft -f` load times inside a throwaway network namespace.
+// Not a test. Build first: npx tsc -b packages/proxy-rules/tsconfig.lib.json
+// Run (root, for the nft part): node packages/proxy-rules/bench/sync.bench.mjs
+// Goal: full sync of 10k services < 2 s; one change < 50 ms. Wall and CPU time are both printed
+// because the machine is shared: CPU time is what our code costs, wall time what a user waits.
+import { createNetns, sweepStaleNetns } from '@switchyard/linux';
+import { ProxyRules } from '../dist/index.js';
+
+const ENDPOINTS = 5;
+
+function populate(state, n) {
+  for (let i = 0; i < n; i++) {
+    const name = `svc-${i}`;
+    const nodePort = i % 10 === 0;
+    state.upsertService({
+      metadata: { name, namespace: 'bench' },
+      spec: {
+        type: nodePort ? 'NodePort' : 'ClusterIP',
+        clusterIP: `10.96.${i >> 8}.${i & 255}`,
+        ports: [
+          {
+            name: 'http',
+            port: 80,
+            protocol: 'TCP',
+            ...(nodePort ? { nodePort: 30000 + i / 10 } : {}),
+          },
+        ],
+      },
+    });
+    state.upsertEndpointSlice(slice(name, i, 0));
+  }
+}
+
+function slice(name, i, generation) {
+  const endpoints = [];
+  for (let e = 0; e < ENDPOINTS; e++) {
+    endpoints.push({
+      addresses: [`10.${100 + e + generation}.${i >> 8}.${i & 255}`],
+      nodeName: e === 0 ? 'node-a' : 'node-b',
+    });
+  }
+  return {
+    metadata: { name, namespace: 'bench', labels: { 'kubernetes.io/service-name': name } },
+    addressType: 'IPv4',
+    endpoints,
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+function timed(fn) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { value, wall, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
+async function timedAsync(fn) {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+const ms = (x) => `${x.toFixed(1)} ms`;
+const node = { name: 'node-a', addresses: ['192.168.0.10'], clusterCIDRs: ['10.0.0.0/8'] };
+const nsAvailable = process.getuid?.() === 0;
+if (nsAvailable) await sweepStaleNetns();
+
+for (const n of [1000, 10000]) {
+  const state = new ProxyRules(node);
+  populate(state, n);
+  const full = timed(() => state.commit());
+  const rs = full.value.ruleset;
+  const objects =
+    rs.chains.size +
+    rs.affinitySets.size +
+    [...rs.maps.values()].reduce((a, m) => a + m.elements.size, 0);
+  const rules = [...rs.chains.values()].reduce((a, c) => a + c.rules.length, 0);
+  console.log(`\n${n} services x ${ENDPOINTS} endpoints`);
+  console.log(
+    `  full sync generation: ${ms(full.wall)} wall, ${ms(full.cpu)} cpu; ${(full.value.transaction.text.length / 1e6).toFixed(1)} MB of nft text`,
+  );
+  console.log(
+    `  nft objects: ${rs.chains.size} chains, ${rules} rules, ${objects} chains+map elements (${(objects / n).toFixed(1)} per service, ${(rules / n).toFixed(1)} rules per service)`,
+  );
+  state.upsertEndpointSlice(slice('svc-7', 7, 1));
+  const one = timed(() => state.commit());
+  console.log(
+    `  one endpoint change: ${ms(one.wall)} wall, ${ms(one.cpu)} cpu; ${one.value.transaction.text.split('\n').length - 1} nft commands`,
+  );
+
+  if (!nsAvailable) continue;
+  const ns = await createNetns('bench');
+  try {
+    const loadFull = await timedAsync(() =>
+      ns.exec(['nft', '-f', '-'], { input: full.value.transaction.text }),
+    );
+    console.log(`  nft -f full load: ${ms(loadFull)}`);
+    state.upsertEndpointSlice(slice('svc-8', 8, 1));
+    const inc = state.commit().transaction.text;
+    const loadInc = await timedAsync(() => ns.exec(['nft', '-f', '-'], { input: inc }));
+    console.log(`  nft -f one-change transaction: ${ms(loadInc)}`);
+    console.log(
+      `  => full sync total ${ms(full.wall + loadFull)} (goal < 2000 ms); one change total ${ms(one.wall + loadInc)} (goal < 50 ms)`,
+    );
+  } finally {
+    await ns.delete();
+  }
+}
