@@ -1,5 +1,6 @@
 import { createRtNetlink, type RtNetlinkSocket } from 'netlink';
 import { NetlinkError } from './errors.js';
+import { Limiter } from './limiter.js';
 import { inNetns, netnsPath, type NetnsTarget } from './netns-enter.js';
 
 export interface RtnlOptions {
@@ -20,12 +21,27 @@ export interface RtnlCounters {
 export class Rtnl {
   readonly counters: RtnlCounters = { reads: 0, writes: 0 };
   private closed = false;
+  // Replies that overflow the socket's receive buffer make netlink@0.3.0's addon abort the whole
+  // process (its poll error path throws in C++), so the number of unread replies is bounded:
+  // one read at a time (dumps are flow-controlled by the kernel, but a GET reply or an EBUSY for
+  // a second concurrent dump is not), and a few dozen small write acknowledgements.
+  private readonly reads = new Limiter(1);
+  private readonly writes = new Limiter(32);
 
   private constructor(
     private readonly socket: RtNetlinkSocket,
     /** The namespace path, or undefined for the caller's own namespace. */
     readonly netns: string | undefined,
-  ) {}
+  ) {
+    // A receive error (ENOBUFS: replies overflowed the buffer) is emitted as 'error'; with no
+    // listener it would be thrown inside the addon's callback and abort the process. The dropped
+    // replies will never come, so every request still waiting fails instead of hanging.
+    socket.socket.on('error', (error) => {
+      const waiting = (socket.socket as unknown as { requests: Map<number, (e: Error) => void> })
+        .requests;
+      for (const reject of [...waiting.values()]) reject(error);
+    });
+  }
 
   static open(options: RtnlOptions = {}): Rtnl {
     if (options.netns === undefined) return new Rtnl(createRtNetlink(), undefined);
@@ -40,13 +56,13 @@ export class Rtnl {
   /** A dump or get; `operation` names it in errors. */
   async read<T>(operation: string, fn: (socket: RtNetlinkSocket) => Promise<T>): Promise<T> {
     this.counters.reads++;
-    return this.call(operation, fn);
+    return this.reads.run(() => this.call(operation, fn));
   }
 
   /** A request that changes kernel state. */
   async write<T>(operation: string, fn: (socket: RtNetlinkSocket) => Promise<T>): Promise<T> {
     this.counters.writes++;
-    return this.call(operation, fn);
+    return this.writes.run(() => this.call(operation, fn));
   }
 
   close(): void {

@@ -166,6 +166,28 @@ describe('links over rtnetlink', () => {
     });
   });
 
+  it('answers hundreds of concurrent dumps, gets and writes on one socket without losing a reply', async () => {
+    // Unbounded, these replies overflow the receive buffer and netlink@0.3.0 aborts the process.
+    await withNetns(['many'], async (ns) => {
+      const nl = Rtnl.open({ netns: ns });
+      try {
+        for (let i = 0; i < 40; i++) await createBridge(nl, { name: `br${i}` });
+        const results = await Promise.allSettled([
+          ...Array.from({ length: 200 }, () => listLinks(nl)),
+          ...Array.from({ length: 200 }, (_, i) => getLink(nl, `br${i % 40}`)),
+          ...Array.from({ length: 200 }, (_, i) =>
+            setLink(nl, `br${i % 40}`, { mtu: 1400 + (i % 40) }),
+          ),
+        ]);
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        const [br7] = await ipJson<IpLink[]>(ns, ['link', 'show', 'br7']);
+        expect(br7!.mtu).toBe(1407);
+      } finally {
+        nl.close();
+      }
+    });
+  });
+
   it('reports kernel rejections as NetlinkError and bad targets as NetnsError', async () => {
     await withNetns(['err'], async (ns) => {
       const nl = Rtnl.open({ netns: ns });

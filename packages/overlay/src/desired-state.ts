@@ -9,6 +9,7 @@ import {
 import type { OverlayConfig } from './config.js';
 import { OverlayError } from './errors.js';
 import { underlayAddress, validVtepMac, type OverlayNode } from './node.js';
+import { PrefixSet } from './prefix-set.js';
 
 /** The local node's link to the other nodes. */
 export interface Underlay {
@@ -128,7 +129,8 @@ export function desiredState(input: DesiredStateInput): DesiredState {
       addresses: v4.map((c) => `${c.address}/32`),
     };
   }
-  const taken: Cidr[] = [...localCIDRs];
+  const taken = new PrefixSet();
+  for (const c of localCIDRs) taken.add(c);
   const remotes = input.nodes
     .filter((n) => n.name !== local.name)
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -139,7 +141,7 @@ export function desiredState(input: DesiredStateInput): DesiredState {
 function addPeer(
   state: DesiredState,
   node: OverlayNode,
-  taken: Cidr[],
+  taken: PrefixSet,
   input: DesiredStateInput,
   underlayFamily: 4 | 6,
   underlayPrefixes: Cidr[],
@@ -171,11 +173,7 @@ function addPeer(
       skip(`invalid podCIDR ${JSON.stringify(text)}`);
       continue;
     }
-    const clash = taken.find(
-      (t) =>
-        t.family === cidr.family &&
-        (cidrContains(t, cidr.address) || cidrContains(cidr, t.address)),
-    );
+    const clash = taken.overlap(cidr);
     if (clash) {
       skip(`podCIDR ${formatCidr(cidr)} overlaps ${formatCidr(clash)}`);
       continue;
@@ -196,7 +194,7 @@ function addPeer(
       state.neighbours.push({ dev: device, ip: cidr.address, mac: mac! });
       state.routes.push({ dst, gateway: cidr.address, dev: device, onlink: true });
     }
-    taken.push(cidr);
+    taken.add(cidr);
     programmed.push(dst);
   }
   if (programmed.length === 0) return;

@@ -25,5 +25,6 @@ export {
 } from './desired-state.js';
 export type { ActualState, DeviceState, OverlayDataplane } from './dataplane.js';
 export { planChanges, planSize, type Plan } from './plan.js';
-export { reconcile, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
+export { applyPlan, type ReconcileOptions, type ReconcileResult } from './apply-plan.js';
+export { OverlayReconciler, reconcile } from './reconciler.js';
 export { LinuxDataplane, discoverUnderlay, existingVtepMac } from './linux-dataplane.js';

@@ -128,6 +128,12 @@ describe('desiredState', () => {
           internalIPs: ['172.18.0.10'],
           vtepMac: '0a:00:00:00:00:10',
         },
+        {
+          name: 'wide',
+          podCIDRs: ['10.0.0.0/8'],
+          internalIPs: ['172.18.0.11'],
+          vtepMac: '0a:00:00:00:00:11',
+        },
       ],
     });
     expect(s.routes).toEqual([]);
@@ -139,7 +145,12 @@ describe('desiredState', () => {
       'overlap',
       'same-mac',
       'v6-only',
+      'wide',
     ]);
+    const reason = (node: string): string | undefined =>
+      s.skipped.find((x) => x.node === node)?.reason;
+    expect(reason('wide')).toBe('podCIDR 10.0.0.0/8 overlaps 10.244.0.0/24');
+    expect(reason('overlap')).toBe('podCIDR 10.244.0.128/25 overlaps 10.244.0.0/24');
   });
 
   it('throws OverlayError for bad local input and bad config', () => {

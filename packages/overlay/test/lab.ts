@@ -17,6 +17,7 @@ import {
   existingVtepMac,
   overlayConfig,
   reconcile,
+  type DesiredState,
   type OverlayConfig,
   type OverlayNode,
   type ReconcileResult,
@@ -118,12 +119,12 @@ export async function buildLab(
   }
 }
 
-/** What a node agent does on each node: pick (or keep) the VTEP MAC, then compute and reconcile. */
-export async function programNode(
+/** What a node agent computes for `node`: its VTEP MAC (kept if the device exists), then the state. */
+export async function desiredFor(
   node: LabNode,
   all: readonly LabNode[],
   config: Partial<OverlayConfig> = {},
-): Promise<ReconcileResult> {
+): Promise<DesiredState> {
   const c = overlayConfig(config);
   node.vtepMac ??= chooseVtepMac(await existingVtepMac(node.nl, c.device));
   const nodes: OverlayNode[] = all.map((n) => ({
@@ -133,17 +134,21 @@ export async function programNode(
     ...(n.vtepMac ? { vtepMac: n.vtepMac } : {}),
   }));
   const underlay = await discoverUnderlay(node.nl, node.ip);
-  const desired = desiredState({
-    nodes,
-    localNode: node.name,
-    config: c,
-    underlay,
-    vtepMac: node.vtepMac,
-  });
+  return desiredState({ nodes, localNode: node.name, config: c, underlay, vtepMac: node.vtepMac });
+}
+
+/** One-shot reconcile of `node` (reads the kernel, applies the difference). */
+export async function programNode(
+  node: LabNode,
+  all: readonly LabNode[],
+  config: Partial<OverlayConfig> = {},
+): Promise<ReconcileResult> {
+  const c = overlayConfig(config);
+  const desired = await desiredFor(node, all, config);
   return reconcile(new LinuxDataplane(node.nl, c.protocol), desired, c.device);
 }
 
-/** Programs every node twice over so each sees every other node's VTEP MAC. */
+/** Picks every node's VTEP MAC first (as each agent annotates its Node), then programs each. */
 export async function programAll(
   nodes: readonly LabNode[],
   config: Partial<OverlayConfig> = {},

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rtnl, liveNetns, sweepStaleNetns, type Netns } from '@switchyard/linux';
-import { buildLab, pings, programAll, programNode, type Lab } from './lab.js';
+import { LinuxDataplane, OverlayReconciler } from '../src/index.js';
+import { buildLab, desiredFor, pings, programAll, programNode, type Lab } from './lab.js';
 
 beforeAll(async () => {
   await sweepStaleNetns();
@@ -151,6 +152,28 @@ describe('VXLAN overlay between node namespaces', () => {
       expect(fdb.flatMap((e) => (e.dst ? [e.dst] : []))).toEqual([b.ip]);
       expect(await pings(a.pod, b.podIP)).toBe(true);
       expect(await pings(a.pod, c.podIP)).toBe(false);
+
+      // A long-lived reconciler reads the kernel once, then works from memory: a resync with nothing
+      // to do sends no request at all, and bringing c back costs exactly its three entries.
+      const reconciler = new OverlayReconciler(new LinuxDataplane(a.nl, 77), 'switchyard.1');
+      expect((await reconciler.sync(await desiredFor(a, [a, b]))).changes).toBe(0);
+      const reads = a.nl.counters.reads;
+      const before = a.nl.counters.writes;
+      const same = await desiredFor(a, [a, b]);
+      expect((await reconciler.sync(same)).changes).toBe(0);
+      const back = await reconciler.sync(await desiredFor(a, [a, b, c]));
+      expect(back.changes).toBe(3);
+      expect(a.nl.counters.writes - before).toBe(3);
+      // Both desiredFor calls read the underlay (addresses + links); the reconciler read nothing.
+      expect(a.nl.counters.reads - reads).toBe(2 * 2);
+      expect(await pings(a.pod, c.podIP)).toBe(true);
+      // Drift behind its back is repaired after invalidate(): a hand-deleted route comes back.
+      await a.ns.exec(['ip', 'route', 'del', c.podCIDR]);
+      reconciler.invalidate();
+      const repaired = await reconciler.sync(await desiredFor(a, [a, b, c]));
+      expect(repaired.plan.setRoutes.map((r) => r.dst)).toEqual([c.podCIDR]);
+      expect(repaired.changes).toBe(1);
+      await programNode(a, [a, b]);
 
       // Restart: a new agent (new socket, no memory) reads the device's MAC back and changes nothing.
       const mac = a.vtepMac;

@@ -1,7 +1,7 @@
 import { pipelined } from '@switchyard/linux';
 import type { OverlayDataplane } from './dataplane.js';
 import type { DesiredState } from './desired-state.js';
-import { planChanges, type Plan } from './plan.js';
+import type { Plan } from './plan.js';
 
 export interface ReconcileResult {
   plan: Plan;
@@ -12,23 +12,22 @@ export interface ReconcileResult {
 }
 
 export interface ReconcileOptions {
-  /** Requests in flight at once (the kernel answers in order). */
+  /** Requests in flight at once (the kernel answers in order; Rtnl caps this at 32 anyway). */
   depth?: number;
 }
 
 /**
- * Reads what the overlay owns, diffs it against `desired` and applies only the difference.
- * A failed device operation throws (nothing else can work without it); a failed route,
- * neighbour or FDB entry is reported in `errors` and does not stop the others.
+ * Applies a plan in a safe order. A failed device operation throws (nothing else can work
+ * without it); a failed route, neighbour or FDB entry is reported in `errors` and does not stop
+ * the others.
  */
-export async function reconcile(
+export async function applyPlan(
   dataplane: OverlayDataplane,
+  plan: Plan,
   desired: DesiredState,
-  device: string,
   options: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
-  const depth = options.depth ?? 64;
-  const plan = planChanges(desired, await dataplane.read(device));
+  const depth = options.depth ?? 32;
   const result: ReconcileResult = { plan, changes: 0, errors: [] };
   const step =
     <T>(operation: string, fn: (item: T) => Promise<void>) =>
