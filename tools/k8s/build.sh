@@ -132,9 +132,13 @@ log "using $("$GO" version)"
 
 mkdir -p "$cache_root"
 # Serialise concurrent runs; whoever waits re-checks what is still missing.
+# Holding the lock also means any .work.*/.stage.* dirs are leftovers of a
+# killed run and can be removed.
+have_lock=0
 if command -v flock > /dev/null 2>&1; then
   exec 9> "$cache_root/.k8s-build.lock"
   flock 9
+  have_lock=1
 fi
 if ! missing; then
   print_bin_dirs
@@ -142,11 +146,12 @@ if ! missing; then
 fi
 
 stage=''
-work=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-k8s-build.XXXXXX")
+if ((have_lock)); then rm -rf "$cache_root"/.work.*; fi
+work=$(mktemp -d "$cache_root/.work.XXXXXX")
 stages=()
 cleanup() {
   local s
-  for s in "${stages[@]-}"; do [[ -n $s ]] && rm -rf "$s"; done
+  for s in "${stages[@]-}"; do if [[ -n $s ]]; then rm -rf "$s"; fi; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -154,11 +159,11 @@ trap 'exit 130' INT TERM
 
 # new_stage DIR -> sets $stage to a fresh temp dir next to DIR/bin (same
 # filesystem, so the final mv is atomic). Leftovers from killed runs are
-# removed first (we hold the lock).
+# removed first.
 new_stage() {
   local d=$1
   mkdir -p "$d/bin"
-  rm -rf "$d"/.stage.*
+  if ((have_lock)); then rm -rf "$d"/.stage.*; fi
   stage=$(mktemp -d "$d/.stage.XXXXXX")
   stages+=("$stage")
 }
@@ -322,9 +327,9 @@ build_coredns() {
   log "coredns done in $((SECONDS - start))s"
 }
 
-((missing_etcd)) && build_etcd
-((${#missing_k8s[@]})) && build_k8s
-((missing_coredns)) && build_coredns
+if ((missing_etcd)); then build_etcd; fi
+if ((${#missing_k8s[@]})); then build_k8s; fi
+if ((missing_coredns)); then build_coredns; fi
 
-missing && die "still missing after build: ${missing_k8s[*]-}"
+if missing; then die "still missing after build: ${components[*]}"; fi
 print_bin_dirs
