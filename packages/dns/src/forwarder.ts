@@ -16,6 +16,8 @@ export interface ForwarderOptions {
   timeoutMs?: number;
   /** Give up (SERVFAIL) after this long in total. Default 5000 ms, as CoreDNS's forward. */
   deadlineMs?: number;
+  /** Tries per question across all upstreams (a refusing one fails fast). Default 2 per upstream. */
+  attempts?: number;
   /** Upstream queries in flight at most; beyond that, REFUSED (CoreDNS `max_concurrent`). */
   maxConcurrent?: number;
   /** Pass a cache to share it, or false for none. Default: a new DnsCache(). */
@@ -41,6 +43,7 @@ export class Forwarder {
   private readonly upstreams: Upstream[];
   private readonly timeoutMs: number;
   private readonly deadlineMs: number;
+  private readonly attempts: number;
   private readonly maxConcurrent: number;
   private readonly cache: DnsCache | undefined;
   private readonly metrics: DnsMetrics | undefined;
@@ -55,6 +58,7 @@ export class Forwarder {
     this.upstreams = options.upstreams;
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.deadlineMs = options.deadlineMs ?? 5000;
+    this.attempts = options.attempts ?? 2 * options.upstreams.length;
     this.maxConcurrent = options.maxConcurrent ?? 1000;
     this.cache = options.cache === false ? undefined : (options.cache ?? new DnsCache());
     this.metrics = options.metrics;
@@ -89,7 +93,11 @@ export class Forwarder {
   private async exchange(q: Question, dnssecOk: boolean): Promise<ForwardResult> {
     const started = Date.now();
     const order = this.order();
-    for (let attempt = 0; Date.now() - started < this.deadlineMs; attempt++) {
+    for (
+      let attempt = 0;
+      attempt < this.attempts && Date.now() - started < this.deadlineMs;
+      attempt++
+    ) {
       const i = order[attempt % order.length] as number;
       const u = this.upstreams[i] as Upstream;
       const label = upstreamLabel(u);

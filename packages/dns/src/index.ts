@@ -65,3 +65,4 @@ export {
 export { startUdpServer, type BoundServer, type UdpServerOptions } from './udp-server.js';
 export { startTcpServer, type TcpServerOptions } from './tcp-server.js';
 export { startDnsServer, type DnsServer, type DnsServerOptions } from './server.js';
+export { startClusterDns, type ClusterDns, type ClusterDnsOptions } from './cluster-dns.js';

@@ -1,0 +1,76 @@
+import { DnsCache } from './cache.js';
+import { Forwarder } from './forwarder.js';
+import { QueryHandler, type Logger } from './handler.js';
+import { createMetrics, type DnsMetrics } from './metrics.js';
+import { readResolvConf, type Upstream } from './resolv-conf.js';
+import { Resolver, type ResolverOptions } from './resolver.js';
+import { startDnsServer, type DnsServer, type DnsServerOptions } from './server.js';
+import { Zone } from './zone.js';
+
+export interface ClusterDnsOptions extends ResolverOptions {
+  /** Listen address; default "0.0.0.0". */
+  host?: string;
+  /** UDP and TCP port; default 53 (0 picks an ephemeral one). */
+  port?: number;
+  /** Upstream resolvers; default: the nameservers of `resolvConf`. */
+  upstreams?: Upstream[];
+  /** resolv.conf to read upstreams from when `upstreams` is not given; default /etc/resolv.conf. */
+  resolvConf?: string;
+  /** Cache cap in seconds for positive and negative answers (kubeadm's `cache 30`); default 30. */
+  cacheTtl?: number;
+  cacheEntries?: number;
+  /** Per-upstream timeout and overall deadline, ms; defaults 2000 and 5000. */
+  upstreamTimeoutMs?: number;
+  upstreamDeadlineMs?: number;
+  maxConcurrent?: number;
+  tcp?: DnsServerOptions['tcp'];
+  log?: Logger;
+}
+
+/** A running cluster DNS: feed `zone` from informers, call `zone.markSynced()`, expose `metrics`. */
+export interface ClusterDns {
+  readonly zone: Zone;
+  readonly resolver: Resolver;
+  readonly metrics: DnsMetrics;
+  readonly server: DnsServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a CoreDNS-replacing app needs, wired the way kubeadm's Corefile wires CoreDNS:
+ * the kubernetes zone (answers SERVFAIL until `zone.markSynced()`), the reverse zones with
+ * fall-through, forwarding to the resolv.conf nameservers through a cache, on UDP and TCP.
+ */
+export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<ClusterDns> {
+  const upstreams = options.upstreams ?? (await readResolvConf(options.resolvConf)).nameservers;
+  const zone = new Zone();
+  const resolver = new Resolver(zone, options);
+  const metrics = createMetrics();
+  const ttl = options.cacheTtl ?? 30;
+  const forwarder =
+    upstreams.length > 0
+      ? new Forwarder({
+          upstreams,
+          timeoutMs: options.upstreamTimeoutMs,
+          deadlineMs: options.upstreamDeadlineMs,
+          maxConcurrent: options.maxConcurrent,
+          cache: new DnsCache({
+            maxTtl: ttl,
+            maxNegativeTtl: ttl,
+            maxEntries: options.cacheEntries,
+          }),
+          metrics,
+        })
+      : undefined;
+  if (!forwarder)
+    options.log?.('warn', 'no upstream nameservers: names outside the zone are REFUSED');
+  const handler = new QueryHandler({ resolver, forwarder, metrics, log: options.log });
+  const server = await startDnsServer({
+    handler,
+    host: options.host,
+    port: options.port ?? 53,
+    tcp: options.tcp,
+    log: options.log,
+  });
+  return { zone, resolver, metrics, server, close: () => server.close() };
+}

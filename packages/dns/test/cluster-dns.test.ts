@@ -1,0 +1,77 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startClusterDns } from '../src/cluster-dns.js';
+import { RCode, RRType } from '../src/constants.js';
+import { renderPrometheus } from '../src/metrics.js';
+import { FakeUpstream } from './fake-upstream.js';
+import { dig, query, udpAsk } from './net-helpers.js';
+
+describe('startClusterDns', () => {
+  it('serves what informers feed it once synced, and forwards the rest through a capped cache', async () => {
+    const up = await new FakeUpstream().start();
+    const dns = await startClusterDns({
+      host: '127.0.0.1',
+      port: 0,
+      ttl: 30,
+      upstreams: [{ host: '127.0.0.1', port: up.port }],
+      cacheTtl: 10,
+    });
+    try {
+      const port = dns.server.port;
+      // Objects as an informer delivers them (extra fields and all).
+      dns.zone.upsertNamespace({ metadata: { name: 'default' } });
+      dns.zone.upsertService({
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver' } },
+        spec: {
+          type: 'ClusterIP',
+          clusterIP: '10.96.0.1',
+          clusterIPs: ['10.96.0.1'],
+          ports: [{ name: 'https', port: 443, protocol: 'TCP' }],
+        },
+      });
+      expect(
+        (await udpAsk(port, query('kubernetes.default.svc.cluster.local', RRType.A))).rcode,
+      ).toBe(RCode.SERVFAIL);
+      dns.zone.markSynced();
+      expect(await dig(port, '+short', 'kubernetes.default.svc.cluster.local')).toBe('10.96.0.1\n');
+      expect(
+        await dig(port, '+short', '_https._tcp.kubernetes.default.svc.cluster.local', 'SRV'),
+      ).toBe('0 100 443 kubernetes.default.svc.cluster.local.\n');
+      const first = await udpAsk(port, query('example.com', RRType.A));
+      expect(first.answers[0]).toMatchObject({ ttl: 60, address: '93.184.216.34' });
+      const cached = await udpAsk(port, query('example.com', RRType.A));
+      expect(cached.answers[0]?.ttl).toBeLessThanOrEqual(10);
+      expect(up.seen.get('example.com')).toBe(1);
+      expect(renderPrometheus(dns.metrics)).toMatch(
+        /^coredns_cache_hits_total\{server="dns:\/\/:53",type="success"\} 1$/m,
+      );
+    } finally {
+      await dns.close();
+      await up.close();
+    }
+  });
+
+  it('takes its upstreams from resolv.conf', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sy-dns-'));
+    await writeFile(join(dir, 'resolv.conf'), '# test\nnameserver 127.83.0.1\n');
+    const dns = await startClusterDns({
+      host: '127.0.0.1',
+      port: 0,
+      resolvConf: join(dir, 'resolv.conf'),
+      upstreamTimeoutMs: 100,
+      upstreamDeadlineMs: 100,
+    });
+    try {
+      dns.zone.markSynced();
+      // Nothing listens there: each try is refused at once, and we stop after two.
+      const r = await udpAsk(dns.server.port, query('example.org', RRType.A));
+      expect(r.rcode).toBe(RCode.SERVFAIL);
+      expect(dns.metrics.forwardRequests.get({ to: '127.83.0.1:53' })).toBe(2);
+    } finally {
+      await dns.close();
+      await rm(dir, { recursive: true });
+    }
+  });
+});
