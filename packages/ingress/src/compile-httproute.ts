@@ -299,7 +299,13 @@ export function compileHttpRoutes(
               host,
               match,
               action,
-              origin: { source, createdMs: createdMs(hr.metadata), ruleIndex, matchIndex },
+              origin: {
+                api: 'gateway',
+                source,
+                createdMs: createdMs(hr.metadata),
+                ruleIndex,
+                matchIndex,
+              },
             });
           }
         });

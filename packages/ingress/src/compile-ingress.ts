@@ -160,6 +160,7 @@ function compileOne(p: Parsed, out: CompiledIngresses): Route[] {
     a.forceSslRedirect || (a.sslRedirect !== false && tls.has(formatHostPattern(host)));
   const routes: Route[] = [];
   const origin = (ruleIndex: number, matchIndex: number): Route['origin'] => ({
+    api: 'ingress',
     source,
     createdMs: createdMs(ing.metadata),
     ruleIndex,

@@ -11,7 +11,8 @@ export {
 export { normalizeRequestTarget, type RequestTarget } from './path-normalize.js';
 export { modifyPath, pathMatches, replacePrefix } from './path-match.js';
 export type * from './route.js';
-export { RouteTable, comparePrecedence, type RequestView } from './route-table.js';
+export { RouteTable, type RequestView } from './route-table.js';
+export { comparePrecedence } from './precedence.js';
 export { Router } from './router.js';
 export {
   ANNOTATION_PREFIX,

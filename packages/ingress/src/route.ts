@@ -118,6 +118,12 @@ export interface RouteAction {
 
 /** Tie-breakers after the match itself: oldest source, then namespace/name, then position. */
 export interface RouteOrigin {
+  /**
+   * Which API's host semantics apply: an Ingress host is a virtual host (a request is matched
+   * only against the most specific host that has rules); a Gateway API request is matched
+   * against the rules of every route whose hostname covers it.
+   */
+  api: 'ingress' | 'gateway';
   /** "Ingress ns/name" or "HTTPRoute ns/name". */
   source: string;
   createdMs: number;

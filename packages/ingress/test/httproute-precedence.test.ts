@@ -179,7 +179,7 @@ describe('HTTPRoute hostnames and listener intersection', () => {
     httpRoute('other', { hostnames: ['other.org'], rules: [{ backendRefs: to('other') }] }),
   ];
 
-  it('Gateway wildcards match any number of labels; the most specific hostname wins', () => {
+  it('Gateway wildcards match any number of labels; on equal matches the most specific hostname wins', () => {
     const t = new RouteTable(compileHttpRoutes(routes).routes);
     expect(pick(t, { host: 'foo.example.com' })).toBe('exact');
     expect(pick(t, { host: 'a.example.com' })).toBe('wild');
@@ -215,6 +215,76 @@ describe('HTTPRoute hostnames and listener intersection', () => {
     const t = new RouteTable(compiled.routes);
     expect(pick(t, { host: 'only.example.com' })).toBe('none');
     expect(pick(t, { host: 'else.example.com' })).toBeUndefined();
+  });
+});
+
+describe('HTTPRoute rules merge across every route whose hostname covers the request', () => {
+  // The Gateway conformance suite's HTTPRouteMatchingAcrossRoutes manifests and expectations.
+  const part1 = httpRoute('matching-part1', {
+    hostnames: ['example.com', 'example.net'],
+    rules: [
+      {
+        matches: [
+          { path: { type: 'PathPrefix', value: '/' } },
+          { headers: [{ name: 'version', value: 'one' }] },
+        ],
+        backendRefs: to('v1'),
+      },
+    ],
+  });
+  const part2 = httpRoute('matching-part2', {
+    hostnames: ['*.com'],
+    rules: [
+      {
+        matches: [
+          { path: { type: 'PathPrefix', value: '/v2' } },
+          { headers: [{ name: 'version', value: 'two' }] },
+        ],
+        backendRefs: to('v2'),
+      },
+    ],
+  });
+  const t = new RouteTable(compileHttpRoutes([part1, part2]).routes);
+
+  it.each<[string, string, Record<string, string>, string]>([
+    ['example.com', '/', {}, 'v1'],
+    ['example.com', '/example', {}, 'v1'],
+    ['example.net', '/example', {}, 'v1'],
+    ['example.com', '/example', { version: 'one' }, 'v1'],
+    ['example.com', '/v2', {}, 'v2'],
+    ['example.net', '/v2', {}, 'v1'],
+    ['example.com', '/v2/example', {}, 'v2'],
+    ['example.com', '/', { version: 'two' }, 'v2'],
+  ])('%s%s %j -> %s', (host, path, headers, expected) => {
+    expect(pick(t, { host, path, headers })).toBe(expected);
+  });
+
+  it('a more specific hostname wins only when the matches tie', () => {
+    const table = new RouteTable(
+      compileHttpRoutes([
+        httpRoute('specific', {
+          hostnames: ['very.specific.com'],
+          rules: [
+            { matches: [{ path: { type: 'PathPrefix', value: '/s1' } }], backendRefs: to('v1') },
+          ],
+        }),
+        httpRoute('wild', {
+          hostnames: ['*.specific.com'],
+          rules: [
+            { matches: [{ path: { type: 'PathPrefix', value: '/s3' } }], backendRefs: to('v3') },
+            { backendRefs: to('wild-root') },
+          ],
+        }),
+        httpRoute('root', {
+          hostnames: ['very.specific.com'],
+          rules: [{ backendRefs: to('exact-root') }],
+        }),
+      ]).routes,
+    );
+    expect(pick(table, { host: 'very.specific.com', path: '/s3' })).toBe('v3');
+    expect(pick(table, { host: 'very.specific.com', path: '/s1' })).toBe('v1');
+    expect(pick(table, { host: 'very.specific.com', path: '/other' })).toBe('exact-root');
+    expect(pick(table, { host: 'other.specific.com', path: '/other' })).toBe('wild-root');
   });
 });
 
