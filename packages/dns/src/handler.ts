@@ -4,6 +4,7 @@ import {
   MAX_UDP_SIZE,
   Opcode,
   RCode,
+  RRType,
   rcodeName,
 } from './constants.js';
 import { DnsDecodeError } from './errors.js';
@@ -84,7 +85,9 @@ export class QueryHandler {
     const zone = resolver.owns(q.name) ? `${resolver.zoneName}.` : '.';
     const family = ctx.family === 6 ? '2' : '1';
     metrics?.requests.inc({ zone, proto: ctx.proto, family, type: typeLabel(q.type) });
-    let res: Resolution | undefined = resolver.resolve(q);
+    // Zone transfers are refused everywhere, not forwarded: we serve no zone to copy.
+    const transfer = q.type === RRType.AXFR || q.type === RRType.IXFR;
+    let res: Resolution | undefined = transfer ? refused() : resolver.resolve(q);
     let plugin = 'kubernetes';
     if (res?.chase && forwarder) {
       const chased = await forwarder.forward(res.chase, edns?.dnssecOk ?? false);

@@ -76,6 +76,8 @@ export class Resolver {
     if (isSubdomain(qname, this.zoneName)) {
       if (!this.zone.isSynced) return this.fail(RCode.SERVFAIL);
       if (q.type === RRType.AXFR || q.type === RRType.IXFR) return this.fail(RCode.REFUSED);
+      // The cluster zone exists only in class IN.
+      if (q.class !== RRClass.IN && q.class !== RRClass.ANY) return this.fail(RCode.REFUSED);
       const rel =
         qname === this.zoneName ? [] : qname.slice(0, -this.zoneName.length - 1).split('.');
       return this.cluster({ ...q, name: owner }, rel, depth);

@@ -79,6 +79,12 @@ describe('forwarding through the server', () => {
     expect(out).toMatch(/^ext\.interwebs\.test\.\s+60\s+IN\s+A\s+192\.0\.2\.1$/m);
   });
 
+  it('refuses zone transfers for outside names instead of forwarding them', async () => {
+    const r = await udpAsk(t.server.port, query('example.net', RRType.AXFR));
+    expect(r.rcode).toBe(RCode.REFUSED);
+    expect(up.seen.get('example.net')).toBeUndefined();
+  });
+
   it('falls through to the upstream for reverse names it does not know', async () => {
     const r = await udpAsk(t.server.port, query('4.3.2.1.in-addr.arpa', RRType.PTR));
     expect(r.rcode).toBe(RCode.NOERROR);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RRType } from '../src/constants.js';
+import { RCode, RRType } from '../src/constants.js';
 import { ZoneInputError } from '../src/errors.js';
 import { Resolver, type ResolverOptions } from '../src/resolver.js';
 import { Zone } from '../src/zone.js';
@@ -226,9 +226,13 @@ describe('response code table', () => {
     expect(ask('testns.svc.cluster.local', T.NS)).toEqual(nodata);
   });
 
-  it('AXFR and IXFR are REFUSED', () => {
+  it('AXFR and IXFR are REFUSED, and so is any class but IN', () => {
     expect(ask('cluster.local', T.AXFR)?.rcode).toBe('REFUSED');
     expect(ask('cluster.local', T.IXFR)?.rcode).toBe('REFUSED');
+    const r = new Resolver(fixtureZone());
+    expect(r.resolve({ name: 'svc1.testns.svc.cluster.local', type: T.A, class: 3 })?.rcode).toBe(
+      RCode.REFUSED,
+    );
   });
 
   it('SERVFAIL before the first sync, for the zone and the reverse zones', () => {
