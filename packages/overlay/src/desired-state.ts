@@ -133,7 +133,7 @@ export function desiredState(input: DesiredStateInput): DesiredState {
   for (const c of localCIDRs) taken.add(c);
   const remotes = input.nodes
     .filter((n) => n.name !== local.name)
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const node of remotes) addPeer(state, node, taken, input, underlayFamily, underlayPrefixes);
   return state;
 }
