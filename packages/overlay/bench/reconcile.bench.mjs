@@ -7,15 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Rtnl,
-  addAddress,
-  createNetns,
-  createVeth,
-  run,
-  setLink,
-  sweepStaleNetns,
-} from '@switchyard/linux';
+import { Rtnl, addAddress, createNetns, createVeth, run, sweepStaleNetns } from '@switchyard/linux';
 import {
   LinuxDataplane,
   OverlayReconciler,
