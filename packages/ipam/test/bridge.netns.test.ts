@@ -1,5 +1,7 @@
-import { join } from 'node:path';
-import { type Netns, liveNetns, sweepStaleNetns, withNetns } from '@switchyard/linux';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { type Netns, liveNetns, runUnchecked, sweepStaleNetns, withNetns } from '@switchyard/linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cniBinDir, snapshot, tempDir } from './helpers.js';
 
@@ -143,5 +145,47 @@ describe('switchyard-ipam as the IPAM of the reference bridge plugin', () => {
         'lock',
       ]);
     });
+  });
+});
+
+describe('switchyard-cnitool validate-plugin', () => {
+  it('passes every conformance check', async () => {
+    const cniSpec = dirname(createRequire(import.meta.url).resolve('@switchyard/cni-spec'));
+    const dataDir = join(root.path, 'validate');
+    const ipam = { dataDir, ranges: [[{ subnet: '10.74.0.0/24' }]] };
+    // An IPAM plugin reads the `ipam` section of the network config it is handed.
+    const config = {
+      cniVersion: '1.1.0',
+      name: 'sy-validate',
+      type: 'switchyard-ipam',
+      ipam: { type: 'switchyard-ipam', ...ipam },
+    };
+    const file = join(root.path, 'validate.json');
+    writeFileSync(file, JSON.stringify(config));
+    const r = await runUnchecked(
+      [
+        'node',
+        join(cniSpec, 'bin', 'cnitool.js'),
+        'validate-plugin',
+        join(bin, 'switchyard-ipam'),
+        '--config',
+        file,
+        '--cni-path',
+        bin,
+        '--json',
+      ],
+      { timeoutMs: 50_000 },
+    );
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: { name: string; status: string; detail: string }[];
+    };
+    const failed = report.checks.filter((c) => c.status !== 'pass');
+    expect(failed).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['ADD (1.1.0)', 'CHECK', 'DEL', 'STATUS']),
+    );
+    expect(r.exitCode).toBe(0);
   });
 });
