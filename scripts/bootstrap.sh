@@ -28,3 +28,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "bootstrap: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The testbed's control-plane binaries (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl), built from Go modules into a cache outside the repo. A warm cache
+# returns without starting Go; a cold build takes several minutes on 2 cores.
+bash tools/k8s/build.sh >/dev/null
