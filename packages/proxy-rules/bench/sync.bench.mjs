@@ -4,6 +4,7 @@
 // Run (root, for the nft part): node packages/proxy-rules/bench/sync.bench.mjs
 // Goal: full sync of 10k services < 2 s; one change < 50 ms. Wall and CPU time are both printed
 // because the machine is shared: CPU time is what our code costs, wall time what a user waits.
+import { performance } from 'node:perf_hooks';
 import { createNetns, sweepStaleNetns } from '@switchyard/linux';
 import { ProxyRules } from '../dist/index.js';
 

@@ -3,6 +3,7 @@ import {
   affinitySetCommand,
   chainCommand,
   elementCommands,
+  hairpinCommands,
   mapCommand,
   renderFullSync,
   renderRule,
@@ -11,6 +12,7 @@ import {
   tableRef,
 } from './nft-render.js';
 import type { Chain, MapElement, Ruleset } from './ruleset.js';
+import { FAMILIES } from './skeleton.js';
 
 export interface Transaction {
   /** `nft -f` input; empty when nothing changed. */
@@ -102,6 +104,27 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
     adds.push(...elementCommands(next, name, fresh, 'add'));
   }
 
+  for (const family of FAMILIES) {
+    const was = prev.hairpin[family];
+    const now = next.hairpin[family];
+    deletes.push(
+      ...hairpinCommands(
+        next,
+        family,
+        [...was.keys()].filter((ip) => !now.has(ip)),
+        'delete',
+      ),
+    );
+    adds.push(
+      ...hairpinCommands(
+        next,
+        family,
+        [...now.keys()].filter((ip) => !was.has(ip)),
+        'add',
+      ),
+    );
+  }
+
   // Order matters: objects exist before anything refers to them, and nothing refers to an
   // object by the time it is deleted (map elements first, then the rules in flushed chains).
   for (const name of addedSets) out.push(affinitySetCommand(next, next.affinitySets.get(name)!));
@@ -136,7 +159,7 @@ function usesAny(c: Chain, sets: Set<string>): boolean {
   return c.rules.some((r) =>
     [
       ...r.matches.map((m) => (m.kind === 'addrInSet' ? m.set : '')),
-      r.action.kind === 'updateAffinity' ? r.action.set : '',
+      r.action.kind === 'dnat' ? (r.action.remember ?? '') : '',
     ].some((s) => sets.has(s)),
   );
 }

@@ -11,7 +11,7 @@ import type {
   Verdict,
   VerdictMap,
 } from './ruleset.js';
-import { mapKeyText } from './ruleset.js';
+import { hairpinSetName, mapKeyText } from './ruleset.js';
 
 /**
  * Renders the ruleset as one `nft -f` transaction that replaces our table whatever its current
@@ -25,10 +25,17 @@ export function renderFullSync(rs: Ruleset): string {
   for (const s of rs.addressSets.values()) out.push(...addressSetCommands(rs, s));
   for (const s of rs.affinitySets.values()) out.push(affinitySetCommand(rs, s));
   for (const m of rs.maps.values()) out.push(mapCommand(rs, m));
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const type = `${addrType(family)} . ${addrType(family)}`;
+    out.push(`add set ${t} ${hairpinSetName(family)} { type ${type} ; }`);
+  }
   for (const c of rs.chains.values()) out.push(chainCommand(rs, c));
   for (const c of rs.chains.values()) for (const r of c.rules) out.push(ruleCommand(rs, c.name, r));
   for (const m of rs.maps.values())
     out.push(...elementCommands(rs, m.name, [...m.elements.values()], 'add'));
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    out.push(...hairpinCommands(rs, family, [...rs.hairpin[family].keys()], 'add'));
+  }
   return out.join('\n') + '\n';
 }
 
@@ -91,6 +98,21 @@ export function elementCommands(
   return out;
 }
 
+/** Adds or deletes `ip . ip` pairs of the hairpin set. */
+export function hairpinCommands(
+  rs: Ruleset,
+  family: Family,
+  ips: readonly string[],
+  op: 'add' | 'delete',
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < ips.length; i += ELEMENTS_PER_COMMAND) {
+    const items = ips.slice(i, i + ELEMENTS_PER_COMMAND).map((ip) => `${ip} . ${ip}`);
+    out.push(`${op} element ${tableRef(rs)} ${hairpinSetName(family)} { ${items.join(', ')} }`);
+  }
+  return out;
+}
+
 /** One rule's text after the chain name. */
 export function renderRule(rs: Ruleset, r: Rule): string {
   const parts = r.matches.map((m) => renderMatch(rs, m));
@@ -121,6 +143,8 @@ function renderMatch(rs: Ruleset, m: Match): string {
       return `meta mark & ${hex(rs.masqueradeMark)} == 0`;
     case 'random':
       return `numgen random mod ${m.mod} == 0`;
+    case 'hairpin':
+      return `${ipKw(m.family)} saddr . ${ipKw(m.family)} daddr @${hairpinSetName(m.family)}`;
   }
 }
 
@@ -142,12 +166,11 @@ function renderAction(rs: Ruleset, a: Action): string {
       return `meta mark set meta mark ^ ${hex(rs.masqueradeMark)}`;
     case 'masquerade':
       return 'masquerade fully-random';
-    case 'updateAffinity':
-      return `update @${a.set} { ${ipKw(a.family)} saddr }`;
-    case 'dnat':
-      return a.family === 'ipv4'
-        ? `dnat ip to ${a.ip}:${a.port}`
-        : `dnat ip6 to [${a.ip}]:${a.port}`;
+    case 'dnat': {
+      const update = a.remember ? `update @${a.remember} { ${ipKw(a.family)} saddr } ` : '';
+      const to = a.family === 'ipv4' ? `ip to ${a.ip}:${a.port}` : `ip6 to [${a.ip}]:${a.port}`;
+      return `${update}dnat ${to}`;
+    }
   }
 }
 

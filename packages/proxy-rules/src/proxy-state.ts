@@ -5,11 +5,12 @@ import type { EndpointSlice, NodeInfo, Service } from './model.js';
 import type { NodeContext } from './node.js';
 import { SERVICE_NAME_LABEL } from './model.js';
 import { type Transaction, renderIncremental } from './nft-diff.js';
-import { renderFullSync } from './nft-render.js';
+import { hairpinCommands, renderFullSync } from './nft-render.js';
+import type { Family } from './ip.js';
 import type { Ruleset } from './ruleset.js';
 import { addServicePort } from './service-rules.js';
 import { type ServicePortInfo, type Skipped, resolveServicePorts } from './service-ports.js';
-import { skeleton } from './skeleton.js';
+import { FAMILIES, skeleton } from './skeleton.js';
 
 /** What one service contributes to the table, kept so it can be diffed and removed alone. */
 interface Part {
@@ -91,22 +92,48 @@ export class ProxyRules {
     if (this.nodeChanged) return this.rebuild();
     const before = this.shell();
     const after = this.shell();
+    // Hairpin pairs are shared by every service using an endpoint, so they are diffed on the
+    // whole state (reference counts), not on the dirty services alone.
+    const touched = { ipv4: new Set<string>(), ipv6: new Set<string>() };
+    const present = (family: Family, ip: string): boolean => this.current.hairpin[family].has(ip);
+    const wasPresent = { ipv4: new Set<string>(), ipv6: new Set<string>() };
+    const touch = (part: Part): void => {
+      for (const family of FAMILIES) {
+        for (const ip of part.rules.hairpin[family].keys()) {
+          if (touched[family].has(ip)) continue;
+          touched[family].add(ip);
+          if (present(family, ip)) wasPresent[family].add(ip);
+        }
+      }
+    };
     for (const id of this.dirty) {
       const old = this.parts.get(id);
       if (old) {
-        copyOwned(old.rules, before);
+        touch(old);
+        copyOwned(old.rules, before, false);
         removeOwned(old.rules, this.current);
         this.parts.delete(id);
       }
       const part = this.build(id);
       if (part) {
-        copyOwned(part.rules, after);
-        copyOwned(part.rules, this.current);
+        touch(part);
+        copyOwned(part.rules, after, false);
+        copyOwned(part.rules, this.current, true);
         this.parts.set(id, part);
       }
     }
     this.dirty.clear();
-    return { transaction: renderIncremental(before, after), ...this.summary() };
+    const tx = renderIncremental(before, after);
+    const hairpin: string[] = [];
+    for (const family of FAMILIES) {
+      const ips = [...touched[family]];
+      const gone = ips.filter((ip) => wasPresent[family].has(ip) && !present(family, ip));
+      const fresh = ips.filter((ip) => !wasPresent[family].has(ip) && present(family, ip));
+      hairpin.push(...hairpinCommands(this.current, family, gone, 'delete'));
+      hairpin.push(...hairpinCommands(this.current, family, fresh, 'add'));
+    }
+    const text = tx.text + (hairpin.length ? hairpin.join('\n') + '\n' : '');
+    return { transaction: { ...tx, text }, ...this.summary() };
   }
 
   private rebuild(): Commit {
@@ -115,7 +142,7 @@ export class ProxyRules {
     for (const id of this.services.keys()) {
       const part = this.build(id);
       if (!part) continue;
-      copyOwned(part.rules, this.current);
+      copyOwned(part.rules, this.current, true);
       this.parts.set(id, part);
     }
     this.dirty.clear();
@@ -164,7 +191,13 @@ export class ProxyRules {
   }
 }
 
-function copyOwned(from: Ruleset, to: Ruleset): void {
+function copyOwned(from: Ruleset, to: Ruleset, withHairpin: boolean): void {
+  if (withHairpin) {
+    for (const family of FAMILIES) {
+      const counts = to.hairpin[family];
+      for (const [ip, n] of from.hairpin[family]) counts.set(ip, (counts.get(ip) ?? 0) + n);
+    }
+  }
   for (const [name, c] of from.chains) if (c.owner !== undefined) to.chains.set(name, c);
   for (const [name, s] of from.affinitySets) to.affinitySets.set(name, s);
   for (const [name, m] of from.maps) {
@@ -174,6 +207,14 @@ function copyOwned(from: Ruleset, to: Ruleset): void {
 }
 
 function removeOwned(part: Ruleset, from: Ruleset): void {
+  for (const family of FAMILIES) {
+    const counts = from.hairpin[family];
+    for (const [ip, n] of part.hairpin[family]) {
+      const left = (counts.get(ip) ?? 0) - n;
+      if (left > 0) counts.set(ip, left);
+      else counts.delete(ip);
+    }
+  }
   for (const [name, c] of part.chains) if (c.owner !== undefined) from.chains.delete(name);
   for (const name of part.affinitySets.keys()) from.affinitySets.delete(name);
   for (const [name, m] of part.maps) {

@@ -19,6 +19,11 @@ export interface Ruleset {
   addressSets: Map<string, AddressSet>;
   /** The node's addresses: not rendered, but what `fib ... type local` means to the tracer. */
   localAddresses: string[];
+  /**
+   * Endpoint addresses per family, with how many service ports use each: the `hairpin-v4/v6`
+   * sets (`ip . ip` pairs) that masquerade an endpoint reaching itself through a service.
+   */
+  hairpin: Record<Family, Map<string, number>>;
 }
 
 export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
@@ -54,7 +59,9 @@ export type Match =
   /** The masquerade bit is not set. */
   | { kind: 'markClear' }
   /** `numgen random mod N == 0`: true once in N (a fresh number per rule). */
-  | { kind: 'random'; mod: number };
+  | { kind: 'random'; mod: number }
+  /** `ip saddr . ip daddr @hairpin-v4`: an endpoint talking to itself after DNAT. */
+  | { kind: 'hairpin'; family: Family };
 
 export type Action =
   | { kind: 'verdict'; verdict: Verdict }
@@ -65,8 +72,8 @@ export type Action =
   | { kind: 'setMark' }
   | { kind: 'clearMark' }
   | { kind: 'masquerade' }
-  | { kind: 'updateAffinity'; family: Family; set: string }
-  | { kind: 'dnat'; family: Family; proto: L4Proto; ip: string; port: number };
+  /** DNAT to the endpoint; with `remember`, first refresh the client in that affinity set. */
+  | { kind: 'dnat'; family: Family; proto: L4Proto; ip: string; port: number; remember?: string };
 
 export interface Rule {
   matches: Match[];
@@ -110,6 +117,10 @@ export interface AddressSet {
 }
 
 /** Renders a map key the way nft prints it, which is also its identity in `VerdictMap.elements`. */
+export function hairpinSetName(family: Family): string {
+  return family === 'ipv4' ? 'hairpin-v4' : 'hairpin-v6';
+}
+
 export function mapKeyText(key: MapKey): string {
   const tail = `${key.proto} . ${key.port}`;
   return key.ip === undefined ? tail : `${key.ip} . ${tail}`;

@@ -7,7 +7,6 @@ import { affinitySetName, endpointChainName, serviceChainName } from './chain-na
 import { ipInCidrs } from './ip.js';
 import type { NodeContext } from './node.js';
 import {
-  type Chain,
   type MapKey,
   type Match,
   type Rule,
@@ -124,22 +123,36 @@ export function addServicePort(
         ),
       );
     }
-    if (sp.affinityTimeout !== undefined) {
-      for (const e of endpoints) {
-        rules.push(
-          verdict(goto(epChain(e)), { kind: 'addrInSet', dir: 'saddr', family, set: epSet(e) }),
-        );
-      }
+    const affinity = sp.affinityTimeout !== undefined;
+    // DNAT straight from the policy chain (refreshing the client's affinity entry first), so a
+    // service costs one chain, not one per endpoint: every chain is fetched by nft on each
+    // incremental transaction, which made chain count the cost of a one-endpoint change.
+    const dnat = (e: ResolvedEndpoint, ...matches: Match[]): Rule =>
+      rule(
+        {
+          kind: 'dnat',
+          family,
+          proto: sp.protocol,
+          ip: e.ip,
+          port: e.port,
+          ...(affinity ? { remember: epSet(e) } : {}),
+        },
+        ...matches,
+        { kind: 'l4proto', proto: sp.protocol },
+      );
+    if (affinity) {
+      for (const e of endpoints)
+        rules.push(dnat(e, { kind: 'addrInSet', dir: 'saddr', family, set: epSet(e) }));
     }
     if (endpoints.length >= VMAP_ENDPOINTS) {
       rules.push(rule({ kind: 'numgen', targets: endpoints.map(epChain) }));
+      for (const e of endpoints) addChain(epChain(e), [dnat(e)]);
     } else {
       // Endpoint i is taken with probability 1/(n-i) given the earlier ones were not: uniform
       // overall, and no anonymous set per service (see VMAP_ENDPOINTS).
       endpoints.forEach((e, i) => {
         const left = endpoints.length - i;
-        const random: Match[] = left > 1 ? [{ kind: 'random', mod: left }] : [];
-        rules.push(verdict(goto(epChain(e)), ...random));
+        rules.push(left > 1 ? dnat(e, { kind: 'random', mod: left }) : dnat(e));
       });
     }
     return rules;
@@ -183,9 +196,8 @@ export function addServicePort(
   }
 
   for (const e of cat.reachable) {
-    const rules: Rule[] = [
-      verdict(markMasq, { kind: 'addr', dir: 'saddr', family, negate: false, cidrs: [e.ip] }),
-    ];
+    const hairpin = rs.hairpin[family];
+    hairpin.set(e.ip, (hairpin.get(e.ip) ?? 0) + 1);
     if (sp.affinityTimeout !== undefined) {
       const set = epSet(e);
       rs.affinitySets.set(set, {
@@ -194,15 +206,6 @@ export function addServicePort(
         timeoutSeconds: sp.affinityTimeout,
         owner: key,
       });
-      rules.push(rule({ kind: 'updateAffinity', family, set }));
     }
-    const dnat: Match[] = [{ kind: 'l4proto', proto: sp.protocol }];
-    rules.push(rule({ kind: 'dnat', family, proto: sp.protocol, ip: e.ip, port: e.port }, ...dnat));
-    addChain(epChain(e), rules);
   }
-}
-
-/** The chains this ruleset holds for service port `owner`. */
-export function chainsOf(rs: Ruleset, owner: string): Chain[] {
-  return [...rs.chains.values()].filter((c) => c.owner === owner);
 }

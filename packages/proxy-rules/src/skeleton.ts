@@ -80,6 +80,7 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
   chains
     .get(CHAIN.masquerading)!
     .rules.push(
+      ...FAMILIES.map((family) => rule({ kind: 'setMark' }, { kind: 'hairpin', family })),
       verdict({ kind: 'return' }, { kind: 'markClear' }),
       rule({ kind: 'clearMark' }),
       rule({ kind: 'masquerade' }),
@@ -141,5 +142,6 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
     affinitySets: new Map(),
     addressSets,
     localAddresses,
+    hairpin: { ipv4: new Map(), ipv6: new Map() },
   };
 }

@@ -204,8 +204,6 @@ function apply(
       return [{ state: step({ ...s, mark: false }, branch), result: 'continue' }];
     case 'masquerade':
       return [{ state: step({ ...s, masquerade: true }, branch), result: 'accept' }];
-    case 'updateAffinity':
-      return [{ state: step(s, branch), result: 'continue' }];
     case 'dnat':
       return [
         { state: step({ ...s, daddr: a.ip, dport: a.port, dnat: true }, branch), result: 'accept' },
@@ -284,6 +282,9 @@ function matchOne(
       return yes(!s.mark);
     case 'random':
       return m.mod === 1 ? 'yes' : 'maybe';
+    case 'hairpin':
+      // The set holds `ip . ip` pairs: source and (translated) destination are one endpoint.
+      return yes(m.family === family && p.source === s.daddr && rs.hairpin[family].has(p.source));
   }
 }
 

@@ -25,7 +25,7 @@ describe('ClusterIP', () => {
 
   it('picks among few endpoints with numgen rules, among many with one numgen vmap', () => {
     const few = renderFullSync(compile(m).ruleset);
-    expect(few).toMatch(/numgen random mod 2 == 0 goto endpoint-/);
+    expect(few).toMatch(/numgen random mod 2 == 0 meta l4proto tcp dnat ip to 10\.244\.1\.5:8080/);
     const eps = Array.from({ length: 20 }, (_, i) => ep(`10.244.5.${i + 1}`));
     const many = model([service('big', { clusterIP: CIP })], [slice('big', eps)]);
     expect(renderFullSync(compile(many).ruleset)).toMatch(

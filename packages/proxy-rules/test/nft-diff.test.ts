@@ -25,17 +25,21 @@ describe('renderIncremental', () => {
     expect(renderIncremental(a, b)).toEqual({ text: '', full: false, changed: [] });
   });
 
-  it('one endpoint change touches only that service: its policy chain and the endpoint chains', () => {
+  it('one endpoint change touches only that service: its policy chain and the hairpin pair', () => {
     const tx = renderIncremental(compile(many(50)).ruleset, compile(many(50, 7)).ruleset);
     expect(tx.full).toBe(false);
     expect(tx.changed).toEqual(['default/s7/tcp/http']);
     const lines = tx.text.trim().split('\n');
-    // every command names only s7's objects
-    for (const line of lines) expect(line).toMatch(/default\/s7\//);
-    expect(lines.filter((l) => l.startsWith('add chain'))).toHaveLength(1);
-    expect(lines.filter((l) => l.startsWith('delete chain'))).toHaveLength(1);
-    expect(lines.filter((l) => l.startsWith('flush chain'))).toHaveLength(2);
-    expect(tx.text).not.toMatch(/element/);
+    const hairpin = lines.filter((l) => / hairpin-v4 /.test(l));
+    expect(hairpin).toEqual([
+      'delete element inet switchyard-proxy hairpin-v4 { 10.246.0.7 . 10.246.0.7 }',
+      'add element inet switchyard-proxy hairpin-v4 { 10.245.0.1 . 10.245.0.1 }',
+    ]);
+    // everything else names only s7's policy chain: one flush, then its rules again
+    const rest = lines.filter((l) => !hairpin.includes(l));
+    for (const line of rest) expect(line).toMatch(/service-\w+-default\/s7\/tcp\/http/);
+    expect(rest.filter((l) => l.startsWith('flush chain'))).toHaveLength(1);
+    expect(rest.filter((l) => /^(add|delete) chain/.test(l))).toHaveLength(0);
   });
 
   it('a removed service deletes its map element before its chains', () => {

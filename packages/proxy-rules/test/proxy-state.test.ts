@@ -87,6 +87,21 @@ describe('ProxyRules (partial recompute)', () => {
     expect(c.transaction.text).toContain('10.96.0.7 . tcp . 80');
   });
 
+  it('keeps the hairpin pair of an endpoint while another service still uses it', () => {
+    const state = new ProxyRules(NODE);
+    state.upsertService(web(1));
+    state.upsertService(web(2));
+    state.upsertEndpointSlice(slice('web1', [ep('10.244.1.5')]));
+    state.upsertEndpointSlice(slice('web2', [ep('10.244.1.5')]));
+    state.commit();
+    state.deleteService('default', 'web1');
+    expect(state.commit().transaction.text).not.toContain('hairpin');
+    state.deleteService('default', 'web2');
+    expect(state.commit().transaction.text).toContain(
+      'delete element inet switchyard-proxy hairpin-v4 { 10.244.1.5 . 10.244.1.5 }',
+    );
+  });
+
   it('a bad node is refused and the previous one kept', () => {
     const state = new ProxyRules(NODE);
     state.upsertService(web(1));
