@@ -154,6 +154,8 @@ export function forward(
         a.number < opts.retries
       ) {
         if (body) body.unpipe(up);
+        // A pooled socket the backend had just closed says nothing about the endpoint itself.
+        if (staleSocket && !connectFailed) a.tried.delete(`${ep.address}:${ep.port}`);
         attempt({ number: a.number + 1, tried: a.tried, lastError: err });
         return;
       }
