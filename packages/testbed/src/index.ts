@@ -21,3 +21,4 @@ export {
 export { testbedStatus, type TestbedStatus } from './status.js';
 export { ECHO_IMAGE, SWITCHYARD_IMAGE, TOOLBOX_IMAGE } from './node-runtime/images.js';
 export { CONFLIST_NAME } from './node-runtime/pod-network.js';
+export { type ApiserverRestart, pauseApiserver, restartApiserver } from './apiserver-restart.js';

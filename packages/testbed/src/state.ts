@@ -28,6 +28,8 @@ export interface TestbedState {
   netns: string[];
   processes: ProcessRecord[];
   nodes: NodeRecord[];
+  /** The process running `startTestbed`; a `starting` testbed whose starter died is a leftover. */
+  starter: { pid: number; startTime: string };
   /** The root-namespace port the apiserver relay listens on (127.0.0.1). */
   relayPort?: number;
   kubectl: string;

@@ -1,7 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { type RunOptions, type RunResult, runUnchecked } from '@switchyard/linux';
+import {
+  type RunOptions,
+  type RunResult,
+  isProcessAlive,
+  processStartTime,
+  runUnchecked,
+} from '@switchyard/linux';
 import { REPO_ROOT, findBinaries } from './binaries.js';
 import { apiserverArgv, controllerManagerArgv, etcdArgv, schedulerArgv } from './control-plane.js';
 import { isRecordAlive, spawnDaemon } from './daemon.js';
@@ -86,9 +92,7 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
   const layout = testbedLayout(opts.name, opts.stateDir, opts.nodes);
   const bins = await findBinaries();
   const existing = await readState(layout.stateFile).catch(() => undefined);
-  if (existing?.processes.some(isRecordAlive)) {
-    throw new TestbedStateError(opts.name, 'is already running; take it down first');
-  }
+  if (existing) refuseIfInUse(existing);
   const swept = await teardown(layout.netnsPrefix, layout.stateDir);
   if (swept.netns.length || swept.killedProcesses || swept.stateDirRemoved) {
     log(`removed leftovers of an earlier run (${swept.netns.length} namespaces)`);
@@ -105,6 +109,7 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
     processes: [],
     nodes: [],
     kubectl: bins.kubectl,
+    starter: { pid: process.pid, startTime: processStartTime(process.pid) ?? '' },
   };
   for (const dir of [layout.pkiDir, layout.logDir, layout.etcdDataDir]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -252,6 +257,25 @@ export function stopTestbed(
 ): Promise<TeardownReport> {
   const layout = testbedLayout(resolveOptions({ name, stateRoot }).name, `${stateRoot}/${name}`, 0);
   return teardown(layout.netnsPrefix, layout.stateDir);
+}
+
+/**
+ * A testbed is in use while its starter is still bringing it up, or when it came up and any of its
+ * processes still runs (a degraded one too: `down` first). Anything else is a leftover to sweep.
+ */
+function refuseIfInUse(state: TestbedState): void {
+  const starter = state.starter;
+  if (state.phase === 'starting' && starter && isProcessAlive(starter.pid, starter.startTime)) {
+    throw new TestbedStateError(state.name, `is being started by process ${starter.pid}`);
+  }
+  const alive = state.processes.filter(isRecordAlive);
+  if (state.phase === 'ready' && alive.length) {
+    const dead = state.processes.length - alive.length;
+    throw new TestbedStateError(
+      state.name,
+      `is already running${dead ? ` (${dead} of its processes died)` : ''}; take it down first`,
+    );
+  }
 }
 
 function attach(state: TestbedState, layout: TestbedLayout, kubeConfig: KubeConfig): Testbed {

@@ -1,0 +1,73 @@
+// Crash recovery: a testbed whose processes all died (SIGKILL, no cleanup) leaves namespaces and
+// pod processes behind; the next `up` with the same name sweeps them before starting fresh.
+import { existsSync, readdirSync } from 'node:fs';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { isProcessAlive, processStartTime, runUnchecked } from '@switchyard/linux';
+import {
+  type Testbed,
+  TestbedStateError,
+  readState,
+  startTestbed,
+  stopTestbed,
+} from '@switchyard/testbed';
+import { afterAll, describe, expect, it } from 'vitest';
+import { podReady, processesUsing } from './helpers.js';
+
+const NAME = `cr${process.pid}`.slice(0, 12);
+const OPTIONS = { name: NAME, nodes: 1, underlay: '172.31.242.0/24' };
+let tb: Testbed | undefined;
+
+afterAll(async () => {
+  await stopTestbed(NAME);
+});
+
+function owned(prefix: string): string[] {
+  return readdirSync('/run/netns').filter((n) => n.startsWith(prefix));
+}
+
+describe('testbed crash recovery', () => {
+  it('refuses a second up while running, and sweeps a crashed one on the next up', async () => {
+    tb = await startTestbed(OPTIONS);
+    const core = tb.kubeConfig.makeApiClient(CoreV1Api);
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'sleeper' },
+        spec: { containers: [{ name: 'c', image: 'switchyard/toolbox' }] },
+      },
+    });
+    await podReady(tb.kubeConfig, 'default', 'sleeper');
+    const podNs = await tb.podNetns('default', 'sleeper');
+    const [sleepPid] = (await runUnchecked(['ip', 'netns', 'pids', podNs])).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    expect(sleepPid).toBeGreaterThan(0);
+    const sleepStart = processStartTime(sleepPid!)!;
+
+    await expect(startTestbed(OPTIONS)).rejects.toThrow(TestbedStateError);
+
+    // The crash: every process the testbed recorded dies at once, nothing cleans up.
+    const state = (await readState(tb.layout.stateFile))!;
+    for (const p of state.processes) process.kill(p.pid, 'SIGKILL');
+    const prefix = tb.layout.netnsPrefix;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(state.processes.some((p) => isProcessAlive(p.pid, p.startTime))).toBe(false);
+    expect(owned(prefix)).toContain(podNs);
+    expect(isProcessAlive(sleepPid!, sleepStart)).toBe(true);
+
+    tb = await startTestbed(OPTIONS);
+    expect(owned(prefix)).not.toContain(podNs);
+    expect(isProcessAlive(sleepPid!, sleepStart)).toBe(false);
+    const pods = await tb.kubeConfig.makeApiClient(CoreV1Api).listPodForAllNamespaces();
+    expect(pods.items).toEqual([]); // a fresh cluster: etcd's data went with the sweep
+    const nodes = await tb.kubeConfig.makeApiClient(CoreV1Api).listNode();
+    expect(nodes.items.map((n) => n.metadata?.name)).toEqual(['node-1']);
+
+    const stateDir = tb.layout.stateDir;
+    await tb.down();
+    expect(owned(prefix)).toEqual([]);
+    expect(existsSync(stateDir)).toBe(false);
+    expect(processesUsing(stateDir)).toEqual([]);
+  });
+});
