@@ -51,7 +51,9 @@ export class QueryHandler {
     try {
       query = decodeMessage(request);
     } catch (e) {
-      if (!(e instanceof DnsDecodeError)) throw e;
+      // The decoder throws only DnsDecodeError; anything else is a bug, still answered FORMERR.
+      if (!(e instanceof DnsDecodeError))
+        this.options.log?.('error', 'decoder bug', { error: String(e) });
       this.options.metrics?.malformed.inc({ action: 'formerr' });
       return this.encodeSafely(this.reply(header, [], RCode.FORMERR), CLASSIC_UDP_SIZE);
     }

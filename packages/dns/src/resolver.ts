@@ -63,7 +63,7 @@ export class Resolver {
   /** True when `name` is one this resolver is authoritative for (cluster or reverse zones). */
   owns(name: string): boolean {
     const n = canonicalName(name);
-    return [this.zoneName, ...this.reverseZones].some((z) => isSubdomain(n, z));
+    return isSubdomain(n, this.zoneName) || this.reverseZones.some((z) => isSubdomain(n, z));
   }
 
   resolve(q: Question): Resolution | undefined {

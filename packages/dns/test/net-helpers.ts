@@ -42,16 +42,13 @@ export async function startTestServer(
 }
 
 /** Runs dig against 127.0.0.1:port; returns its stdout. */
-export async function dig(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileP('dig', [
-    '@127.0.0.1',
-    '-p',
-    String(port),
-    '+time=2',
-    '+tries=1',
-    ...args,
-  ]);
-  return stdout;
+export function dig(port: number, ...args: string[]): Promise<string> {
+  return digAt('127.0.0.1', port, ...args);
+}
+
+export async function digAt(host: string, port: number, ...args: string[]): Promise<string> {
+  const argv = [`@${host}`, '-p', String(port), '+time=2', '+tries=1', ...args];
+  return (await execFileP('dig', argv)).stdout;
 }
 
 export function query(name: string, type: number, edns?: Partial<Edns>, id = 4242): Buffer {

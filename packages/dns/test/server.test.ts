@@ -1,12 +1,16 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RCode, RRType } from '../src/constants.js';
-import { renderPrometheus } from '../src/metrics.js';
+import { QueryHandler } from '../src/handler.js';
+import { createMetrics, renderPrometheus } from '../src/metrics.js';
+import { Resolver } from '../src/resolver.js';
+import { startDnsServer } from '../src/server.js';
 import { encodeMessage } from '../src/wire-encode.js';
 import { decodeMessage } from '../src/wire-decode.js';
 import { fixtureZone, service, slice } from './fixtures.js';
 import {
   dig,
+  digAt,
   query,
   startTestServer,
   tcpExchange,
@@ -94,6 +98,28 @@ describe('UDP and TCP servers, queried with dig', () => {
       'A',
     );
     expect(small).toMatch(/flags: qr aa tc rd/);
+  });
+});
+
+describe('IPv6', () => {
+  it('serves on ::1 over UDP and TCP and counts the family as 2', async () => {
+    const metrics = createMetrics();
+    const handler = new QueryHandler({ resolver: new Resolver(fixtureZone()), metrics });
+    const v6 = await startDnsServer({ handler, host: '::1', port: 0 });
+    try {
+      for (const proto of ['+notcp', '+tcp'])
+        expect(
+          await digAt('::1', v6.port, proto, '+short', 'svc6.testns.svc.cluster.local', 'AAAA'),
+        ).toBe('1234:abcd::1\n');
+      expect(
+        metrics.requests.get({ zone: 'cluster.local.', proto: 'udp', family: '2', type: 'AAAA' }),
+      ).toBe(1);
+      expect(
+        metrics.requests.get({ zone: 'cluster.local.', proto: 'tcp', family: '2', type: 'AAAA' }),
+      ).toBe(1);
+    } finally {
+      await v6.close();
+    }
   });
 });
 
