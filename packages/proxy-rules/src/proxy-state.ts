@@ -7,14 +7,14 @@ import { SERVICE_NAME_LABEL } from './model.js';
 import { type Transaction, renderIncremental } from './nft-diff.js';
 import { hairpinCommands, renderFullSync } from './nft-render.js';
 import type { Family } from './ip.js';
-import type { Ruleset } from './ruleset.js';
+import { type RuleParts, type Ruleset, emptyParts } from './ruleset.js';
 import { addServicePort } from './service-rules.js';
 import { type ServicePortInfo, type Skipped, resolveServicePorts } from './service-ports.js';
 import { FAMILIES, skeleton } from './skeleton.js';
 
 /** What one service contributes to the table, kept so it can be diffed and removed alone. */
 interface Part {
-  rules: Ruleset;
+  rules: RuleParts;
   ports: ServicePortInfo[];
   skipped: Skipped[];
 }
@@ -162,7 +162,7 @@ export class ProxyRules {
       { node: this.node, services: [svc], endpointSlices },
       this.ctx,
     );
-    const rules = this.shell();
+    const rules = emptyParts();
     for (const sp of ports) addServicePort(rules, sp, categorizeEndpoints(sp, this.ctx), this.ctx);
     return { rules, ports, skipped };
   }
@@ -191,7 +191,7 @@ export class ProxyRules {
   }
 }
 
-function copyOwned(from: Ruleset, to: Ruleset, withHairpin: boolean): void {
+function copyOwned(from: RuleParts, to: Ruleset, withHairpin: boolean): void {
   if (withHairpin) {
     for (const family of FAMILIES) {
       const counts = to.hairpin[family];
@@ -206,7 +206,7 @@ function copyOwned(from: Ruleset, to: Ruleset, withHairpin: boolean): void {
   }
 }
 
-function removeOwned(part: Ruleset, from: Ruleset): void {
+function removeOwned(part: RuleParts, from: Ruleset): void {
   for (const family of FAMILIES) {
     const counts = from.hairpin[family];
     for (const [ip, n] of part.hairpin[family]) {

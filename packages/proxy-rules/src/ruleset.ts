@@ -26,6 +26,19 @@ export interface Ruleset {
   hairpin: Record<Family, Map<string, number>>;
 }
 
+/** The per-service part of a ruleset: what one service port adds (see ProxyRules). */
+export type RuleParts = Pick<Ruleset, 'chains' | 'maps' | 'affinitySets' | 'hairpin'>;
+
+/** An empty RuleParts; maps appear as elements are added. */
+export function emptyParts(): RuleParts {
+  return {
+    chains: new Map(),
+    maps: new Map(),
+    affinitySets: new Map(),
+    hairpin: { ipv4: new Map(), ipv6: new Map() },
+  };
+}
+
 export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
 
 export interface BaseChain {

@@ -10,7 +10,7 @@ import {
   type MapKey,
   type Match,
   type Rule,
-  type Ruleset,
+  type RuleParts,
   type Verdict,
   mapKeyText,
   rule,
@@ -44,7 +44,7 @@ const markMasq: Verdict = { kind: 'jump', chain: CHAIN.markForMasquerade };
  * endpoints get a REJECT (or, for a Local policy with no local endpoint, DROP) element instead.
  */
 export function addServicePort(
-  rs: Ruleset,
+  rs: RuleParts,
   sp: ServicePortInfo,
   cat: CategorizedEndpoints,
   node: NodeContext,
@@ -55,14 +55,15 @@ export function addServicePort(
     serviceChainName(kind, key, family);
   const addChain = (name: string, rules: Rule[]): void =>
     void rs.chains.set(name, { name, owner: key, rules });
-  const element = (map: string, k: MapKey, v: Verdict): void => {
-    rs.maps
-      .get(mapName(map as Parameters<typeof mapName>[0], family))!
-      .elements.set(mapKeyText(k), {
-        key: k,
-        verdict: v,
-        owner: key,
-      });
+  const element = (kind: Parameters<typeof mapName>[0], k: MapKey, v: Verdict): void => {
+    const name = mapName(kind, family);
+    let map = rs.maps.get(name);
+    if (!map) {
+      const protoPort = kind === 'service-nodeports' || kind === 'no-endpoint-nodeports';
+      map = { name, family, key: protoPort ? 'protoPort' : 'addrProtoPort', elements: new Map() };
+      rs.maps.set(name, map);
+    }
+    map.elements.set(mapKeyText(k), { key: k, verdict: v, owner: key });
   };
   const epChain = (e: ResolvedEndpoint): string => endpointChainName(key, family, e.ip, e.port);
   const epSet = (e: ResolvedEndpoint): string => affinitySetName(key, family, e.ip, e.port);
