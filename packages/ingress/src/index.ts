@@ -48,3 +48,5 @@ export { createProxyHandler, type RequestHandler } from './proxy-handler.js';
 export { createUpgradeHandler, type UpgradeHandler } from './upgrade-handler.js';
 export { TlsStore, type CertificatePair } from './tls-store.js';
 export { createIngressServer, type IngressServerOptions } from './server.js';
+export { buildRouteTable, type BuiltRoutes, type RouteSources } from './route-sources.js';
+export { certificateFromSecret, type TlsSecret } from './tls-secret.js';
