@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { spawnDaemon } from './daemon.js';
+import { RELAY_MAIN } from './entry-points.js';
 import type { ProcessRecord } from './state.js';
 
 export interface Relay {
@@ -8,8 +8,6 @@ export interface Relay {
   /** The 127.0.0.1 port in the root namespace. */
   port: number;
 }
-
-const RELAY_MAIN = fileURLToPath(new URL('./relay-main.js', import.meta.url));
 
 /**
  * Opens 127.0.0.1:<port> in our (root) namespace and hands the listening socket to a relay process

@@ -1,5 +1,4 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import {
   type RunOptions,
@@ -11,6 +10,7 @@ import {
 import { REPO_ROOT, findBinaries } from './binaries.js';
 import { apiserverArgv, controllerManagerArgv, etcdArgv, schedulerArgv } from './control-plane.js';
 import { isRecordAlive, spawnDaemon } from './daemon.js';
+import { NODE_RUNTIME_MAIN } from './entry-points.js';
 import { TestbedStateError } from './errors.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { createLab, createNode } from './lab-network.js';
@@ -42,8 +42,6 @@ import {
 } from './state.js';
 import { type TeardownReport, teardown } from './teardown.js';
 import { waitFor } from './wait.js';
-
-const NODE_MAIN = fileURLToPath(new URL('./node-runtime/main.js', import.meta.url));
 
 /** A running testbed, seen from the root namespace. */
 export interface Testbed {
@@ -355,7 +353,7 @@ async function launchNodeRuntime(
     role: `node/${node.name}`,
     netns: node.netns,
     netnsOnly: true,
-    argv: [process.execPath, NODE_MAIN, `${dir}/config.json`],
+    argv: [process.execPath, NODE_RUNTIME_MAIN, `${dir}/config.json`],
     log: logFile(layout, `node-${node.name}`),
   });
 }

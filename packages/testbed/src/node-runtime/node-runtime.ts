@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { V1Pod } from '@kubernetes/client-node';
 import { run } from '@switchyard/linux';
+import { ECHO_MAIN } from '../entry-points.js';
 import { type NodeApi, nodeApi } from './api.js';
 import type { NodeRuntimeConfig } from './config.js';
 import { type ImageContext, workspaceBins } from './images.js';
@@ -11,8 +11,6 @@ import { CONFLIST_NAME, PodNetwork, referenceConflist, writeConflist } from './p
 import { type PodEvents, PodWatch } from './pod-watch.js';
 import { PodWorker } from './pod-worker.js';
 import { Sandboxes } from './sandbox.js';
-
-const ECHO_MAIN = fileURLToPath(new URL('../images/echo-main.js', import.meta.url));
 
 /**
  * The testbed's kubelet for one node. It runs inside the node's namespace, so the CNI plugins it
