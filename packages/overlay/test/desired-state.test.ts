@@ -55,6 +55,32 @@ describe('desiredState', () => {
     expect(s.skipped).toEqual([{ node: 'c', reason: expect.stringContaining('local subnet') }]);
   });
 
+  it('direct, dual-stack: one route per family, each via the node address of that family', () => {
+    const s = desiredState({
+      nodes: [
+        {
+          name: 'a',
+          podCIDRs: ['10.244.0.0/24', 'fd00:10:244::/64'],
+          internalIPs: ['172.18.0.2', 'fc00:f853::2'],
+        },
+        {
+          name: 'b',
+          podCIDRs: ['10.244.1.0/24', 'fd00:10:244:1::/64'],
+          internalIPs: ['172.18.0.3', 'fc00:f853::3'],
+        },
+      ],
+      localNode: 'a',
+      underlay: { ...underlay, cidrs: ['172.18.0.0/16', 'fc00:f853::/64'] },
+      vtepMac: MAC_A,
+      config: overlayConfig({ mode: 'direct' }),
+    });
+    expect(s.routes).toEqual([
+      { dst: '10.244.1.0/24', gateway: '172.18.0.3', onlink: false },
+      { dst: 'fd00:10:244:1::/64', gateway: 'fc00:f853::3', onlink: false },
+    ]);
+    expect(s.skipped).toEqual([]);
+  });
+
   it('auto: direct on the shared subnet, VXLAN across it', () => {
     const s = desiredState({ ...input, config: overlayConfig({ mode: 'auto' }) });
     expect(s.peers).toEqual([

@@ -188,4 +188,36 @@ describe('VXLAN overlay between node namespaces', () => {
       await lab.destroy();
     }
   });
+
+  it('reports an entry the kernel refuses, applies the rest, and re-reads the kernel on the next sync', async () => {
+    const lab = await buildLab([
+      { name: 'a', underlay: '10.213.2.1/24', podCIDR: '10.211.21.0/24' },
+      { name: 'b', underlay: '10.213.2.2/24', podCIDR: '10.211.22.0/24' },
+    ]);
+    try {
+      const [a, b] = lab.nodes as [Lab['nodes'][0], Lab['nodes'][0]];
+      await programAll(lab.nodes);
+      const reconciler = new OverlayReconciler(new LinuxDataplane(a.nl, 77), 'switchyard.1');
+      const good = await desiredFor(a, [a, b]);
+      // A direct route whose gateway no interface reaches: the kernel answers ENETUNREACH.
+      const bad = { dst: '10.250.0.0/24', gateway: '10.99.99.99', onlink: false };
+      const withBad = { ...good, routes: [bad, ...good.routes] };
+      await a.ns.exec(['ip', 'route', 'del', b.podCIDR]);
+      expect(await pings(a.pod, b.podIP)).toBe(false);
+      const result = await reconciler.sync(withBad);
+      expect(result.changes).toBe(1); // b's route came back despite the refused one
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.operation).toContain('10.250.0.0/24');
+      expect((result.errors[0]!.error as { code?: string }).code).toBe('ENETUNREACH');
+      expect(await pings(a.pod, b.podIP)).toBe(true);
+
+      const reads = a.nl.counters.reads;
+      const healed = await reconciler.sync(good);
+      expect(healed.errors).toEqual([]);
+      expect(healed.changes).toBe(0);
+      expect(a.nl.counters.reads).toBeGreaterThan(reads); // it did not trust its memory
+    } finally {
+      await lab.destroy();
+    }
+  });
 });
