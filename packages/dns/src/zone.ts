@@ -106,11 +106,12 @@ export class Zone {
     this.addNamespaceRef(namespace, 1);
     for (const ip of ips)
       this.podIpRefs.set(`${namespace}/${ip}`, (this.podIpRefs.get(`${namespace}/${ip}`) ?? 0) + 1);
+    this.touch();
   }
 
   deletePod(pod: PodLike): void {
     const [namespace, name] = objectKey('Pod', pod.metadata);
-    this.removePod(`${namespace}/${name}`);
+    if (this.removePod(`${namespace}/${name}`)) this.touch();
   }
 
   upsertNamespace(ns: NamespaceLike): void {
@@ -179,9 +180,9 @@ export class Zone {
     return true;
   }
 
-  private removePod(key: string): void {
+  private removePod(key: string): boolean {
     const old = this.pods.get(key);
-    if (!old) return;
+    if (!old) return false;
     this.pods.delete(key);
     this.addNamespaceRef(old.namespace, -1);
     for (const ip of old.ips) {
@@ -190,6 +191,7 @@ export class Zone {
       if (n > 0) this.podIpRefs.set(k, n);
       else this.podIpRefs.delete(k);
     }
+    return true;
   }
 
   private addNamespaceRef(ns: string, delta: number): void {

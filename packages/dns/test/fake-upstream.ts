@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:net';
 /**
  * A plain upstream DNS server for tests, written with dns-packet (an independent codec):
  * example.com A 93.184.216.34; nx.example NXDOMAIN with an SOA; big.example truncated over UDP
- * and 50 A records over TCP; wrong.example answers another question; slow.example never answers;
+ * and 50 A records over TCP; wrong.example answers another question; garbage.example answers junk; slow.example never
+ * answers;
  * any other name A 192.0.2.1. Counts the queries it gets per name.
  */
 export class FakeUpstream {
@@ -69,6 +70,11 @@ export class FakeUpstream {
     switch (name) {
       case 'slow.example':
         return undefined;
+      case 'garbage.example': // right ID, then bytes no decoder accepts
+        return Buffer.concat([
+          msg.subarray(0, 2),
+          Buffer.from([0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xc0, 0xff]),
+        ]);
       case 'example.com':
         return dnsPacket.encode({
           ...base,

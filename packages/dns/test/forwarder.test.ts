@@ -150,6 +150,13 @@ describe('Forwarder', () => {
     expect(r.answers).toEqual([]);
   });
 
+  it('treats an undecodable reply as a failed try', async () => {
+    const metrics = createMetrics();
+    const f = new Forwarder({ upstreams: [{ host: '127.0.0.1', port: up.port }], metrics });
+    expect((await f.forward(q('garbage.example'))).rcode).toBe(RCode.SERVFAIL);
+    expect(metrics.forwardResponses.get({ to: `127.0.0.1:${up.port}`, rcode: 'error' })).toBe(2);
+  });
+
   it('shares one upstream query among identical questions in flight', async () => {
     const f = new Forwarder({ upstreams: [{ host: '127.0.0.1', port: up.port }] });
     const rs = await Promise.all(Array.from({ length: 5 }, () => f.forward(q('same.example'))));

@@ -284,6 +284,29 @@ describe('names and options', () => {
   });
 });
 
+describe('search-path edge cases (kubelet search list, e2e)', () => {
+  it('answers a service whose name starts with a digit', () => {
+    const z = fixtureZone();
+    z.upsertService(service('testns', '1st-svc', { clusterIPs: ['10.0.0.77'] }));
+    expect(resolver({}, z)('1st-svc.testns.svc.cluster.local', T.A)?.answers).toEqual([
+      '1st-svc.testns.svc.cluster.local A 10.0.0.77',
+    ]);
+  });
+
+  it('gives fast NXDOMAIN for names the search list glues onto the zone, underscores included', () => {
+    for (const name of [
+      'example.com.testns.svc.cluster.local',
+      'example.com.svc.cluster.local',
+      'example.com.cluster.local',
+      'svc1.my_domain.testns.svc.cluster.local',
+      'a_b.testns.svc.cluster.local',
+    ])
+      expect(ask(name, T.A), name).toEqual(nx);
+    // An underscore search domain outside the zone is simply not ours.
+    expect(ask('svc1.my_domain.example', T.A)).toBeUndefined();
+  });
+});
+
 describe('zone updates', () => {
   it('applies upserts and deletes per object', () => {
     const z = fixtureZone();
