@@ -332,5 +332,8 @@ function dedupe(outcomes: Outcome[]): Outcome[] {
           : o.kind;
     if (!seen.has(key)) seen.set(key, o);
   }
-  return [...seen.values()];
+  // Endpoints in address order, then the rest: stable output for people and tests.
+  const rank = (o: Outcome): string =>
+    o.kind === 'endpoint' ? `0 ${o.ip} ${o.port}` : `1 ${o.kind}`;
+  return [...seen.values()].sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }

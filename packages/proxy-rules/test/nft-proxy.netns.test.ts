@@ -2,6 +2,7 @@ import { sweepStaleNetns } from '@switchyard/linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile.js';
 import type { Service } from '../src/model.js';
+import { renderDeleteTable } from '../src/nft-render.js';
 import { NftSyncer } from '../src/nft-syncer.js';
 import { ep, model, service, slice } from './fixtures.js';
 import { ADDR, type Topology, buildTopology, connect, nft, startEcho } from './topology.js';
@@ -191,5 +192,9 @@ describe('nftables rules in a node namespace', () => {
     const { stdout } = await topo.node.exec(['nft', 'list', 'tables']);
     expect(stdout).toContain('table inet someone-else');
     expect(stdout).toContain('table inet switchyard-proxy');
+    await nft(topo.node, renderDeleteTable({ table: 'switchyard-proxy' }));
+    const after = (await topo.node.exec(['nft', 'list', 'tables'])).stdout;
+    expect(after).toContain('table inet someone-else');
+    expect(after).not.toContain('switchyard-proxy');
   });
 });
