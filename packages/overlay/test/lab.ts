@@ -33,6 +33,10 @@ export interface LabNode {
   podCIDR: string;
   pod: Netns;
   podIP: string;
+  /** Dual-stack nodes only. */
+  ip6?: string;
+  podCIDR6?: string;
+  podIP6?: string;
   vtepMac?: string;
 }
 
@@ -44,6 +48,9 @@ export interface LabNodeSpec {
   podCIDR: string;
   /** Default route on the underlay (a router in the lab namespace), for nodes on other subnets. */
   gateway?: string;
+  /** Dual stack: `fd00:214::1/64` on the underlay and `fd00:212:1::/64` for pods. */
+  underlay6?: string;
+  podCIDR6?: string;
 }
 
 export interface Lab {
@@ -89,6 +96,8 @@ export async function buildLab(
       await addAddress(nl, 'eth0', spec.underlay);
       if (spec.gateway) await addRoute(nl, { dst: 'default', gateway: spec.gateway });
       writeSysctl('net.ipv4.ip_forward', 1, { netns: ns });
+      writeSysctl('net.ipv6.conf.all.forwarding', 1, { netns: ns });
+      if (spec.underlay6) await addAddress(nl, 'eth0', spec.underlay6, { nodad: true });
       const base = spec.podCIDR.split('/')[0]!.split('.').slice(0, 3).join('.');
       await createBridge(nl, { name: 'cni0', up: true });
       await addAddress(nl, 'cni0', `${base}.1/24`);
@@ -99,6 +108,12 @@ export async function buildLab(
         await setLink(podNl, 'eth0', { up: true });
         await addAddress(podNl, 'eth0', `${base}.2/24`);
         await addRoute(podNl, { dst: 'default', gateway: `${base}.1` });
+        if (spec.podCIDR6) {
+          const base6 = spec.podCIDR6.split('/')[0]!;
+          await addAddress(nl, 'cni0', `${base6}1/64`, { nodad: true });
+          await addAddress(podNl, 'eth0', `${base6}2/64`, { nodad: true });
+          await addRoute(podNl, { dst: 'default', gateway: `${base6}1` });
+        }
       } finally {
         podNl.close();
       }
@@ -110,6 +125,13 @@ export async function buildLab(
         podCIDR: spec.podCIDR,
         pod,
         podIP: `${base}.2`,
+        ...(spec.underlay6 && spec.podCIDR6
+          ? {
+              ip6: spec.underlay6.split('/')[0]!,
+              podCIDR6: spec.podCIDR6,
+              podIP6: `${spec.podCIDR6.split('/')[0]!}2`,
+            }
+          : {}),
       });
     }
     return { lab, nodes, destroy };
@@ -129,8 +151,8 @@ export async function desiredFor(
   node.vtepMac ??= chooseVtepMac(await existingVtepMac(node.nl, c.device));
   const nodes: OverlayNode[] = all.map((n) => ({
     name: n.name,
-    podCIDRs: [n.podCIDR],
-    internalIPs: [n.ip],
+    podCIDRs: n.podCIDR6 ? [n.podCIDR, n.podCIDR6] : [n.podCIDR],
+    internalIPs: n.ip6 ? [n.ip, n.ip6] : [n.ip],
     ...(n.vtepMac ? { vtepMac: n.vtepMac } : {}),
   }));
   const underlay = await discoverUnderlay(node.nl, node.ip);

@@ -38,6 +38,38 @@ describe('direct routing and auto mode', () => {
     }
   });
 
+  it('direct, dual-stack: IPv6 pods reach each other over IPv6 node addresses', async () => {
+    const lab = await buildLab([
+      {
+        name: 'a',
+        underlay: '10.214.3.1/24',
+        podCIDR: '10.212.31.0/24',
+        underlay6: 'fd00:214:3::1/64',
+        podCIDR6: 'fd00:212:31::/64',
+      },
+      {
+        name: 'b',
+        underlay: '10.214.3.2/24',
+        podCIDR: '10.212.32.0/24',
+        underlay6: 'fd00:214:3::2/64',
+        podCIDR6: 'fd00:212:32::/64',
+      },
+    ]);
+    try {
+      const [a, b] = lab.nodes as [LabNode, LabNode];
+      await programAll(lab.nodes, { mode: 'direct' });
+      const { stdout } = await a.ns.exec(['ip', '-6', '-j', 'route', 'show', 'proto', '77']);
+      expect(JSON.parse(stdout)).toEqual([
+        expect.objectContaining({ dst: 'fd00:212:32::/64', gateway: 'fd00:214:3::2', dev: 'eth0' }),
+      ]);
+      const ping6 = await a.pod.execUnchecked(['ping', '-6', '-c', '1', '-W', '3', b.podIP6!]);
+      expect(ping6.stdout).toMatch(/1 received/);
+      expect(await pings(a.pod, b.podIP)).toBe(true);
+    } finally {
+      await lab.destroy();
+    }
+  });
+
   it('auto: direct to the node on the same subnet, VXLAN to the node behind a router; vxlan->direct removes the device', async () => {
     // a and b share 10.214.1.0/24; c sits on 10.214.2.0/24; the lab namespace routes between them.
     const lab = await buildLab(
