@@ -1,0 +1,42 @@
+export { Backoff, type BackoffOptions, sleep } from './backoff.js';
+export { type IndexFunc, ObjectCache, type ReplaceDiff, objectKey } from './cache.js';
+export {
+  KubeApiError,
+  KubeOptionError,
+  KubeTransportError,
+  MetricError,
+  statusOf,
+} from './errors.js';
+export {
+  Informer,
+  type InformerEventName,
+  type InformerHandlers,
+  type InformerOptions,
+  type InformerStats,
+  type WatchEnd,
+} from './informer.js';
+export {
+  KubeClient,
+  type Query,
+  type RequestOptions,
+  type WatchEvent,
+  type WatchHandle,
+} from './kube-client.js';
+export {
+  type LogFields,
+  type LogLevel,
+  type Logger,
+  type LoggerOptions,
+  createLogger,
+  silentLogger,
+} from './logger.js';
+export {
+  Counter,
+  DEFAULT_BUCKETS,
+  Gauge,
+  Histogram,
+  type Labels,
+  Registry,
+  formatValue,
+} from './metrics.js';
+export { type ResourceRef, collectionPath, objectPath } from './resource.js';
