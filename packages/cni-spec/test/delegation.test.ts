@@ -1,6 +1,6 @@
 // Delegation through real processes: the skeleton-built wrapper plugin calls the reference
 // host-local IPAM plugin (which only touches its dataDir, so no namespaces are needed).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,11 +56,11 @@ async function setup(extra: object, ipamType = 'host-local') {
 }
 
 const dataDirOf = (list: ReturnType<typeof parseConfList>): string =>
-  (list.plugins[0]?.ipam as { dataDir: string }).dataDir;
+  String(list.plugins[0]?.ipam?.dataDir);
 
 const rt = { containerId: 'deleg-1', netns: '/run/netns/unused', ifName: 'eth0' };
 
-describe('delegation', () => {
+describe('delegation', { timeout: 30_000 }, () => {
   it('delegateAdd returns the IPAM result; delegateDel releases it', async () => {
     const { list, runtime, held } = await setup({});
     const result = await runtime.addNetworkList(list, rt);
@@ -106,5 +106,18 @@ describe('delegation', () => {
     expect(String(out.msg)).toMatch(/JSON/);
     expect(r.stdout.toString()).not.toMatch(/\n\s+at /);
     expect(r.stderr.toString()).toMatch(/SyntaxError[\s\S]*\n\s+at /);
+  });
+
+  it('exits promptly with status 1 when the runtime closed its stdout', async () => {
+    const child = spawn(WRAPPER, [], {
+      env: { ...process.env, CNI_COMMAND: 'VERSION' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    child.stdout.destroy(); // the reader is gone before the plugin writes its answer
+    child.stdin.end('{"cniVersion":"1.0.0"}');
+    const started = Date.now();
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

@@ -2,7 +2,6 @@ import type { Netns } from '@switchyard/linux';
 
 interface IpLink {
   ifname: string;
-  flags?: string[];
   linkinfo?: { info_kind?: string };
 }
 interface IpAddr {
@@ -23,14 +22,6 @@ export async function vethNames(ns: Netns): Promise<string[]> {
     .filter((l) => l.linkinfo?.info_kind === 'veth')
     .map((l) => l.ifname)
     .sort();
-}
-
-/** True when the interface exists in the namespace and is administratively up. */
-export async function linkIsUp(ns: Netns, ifName: string): Promise<boolean> {
-  const r = await ns.execUnchecked(['ip', '-j', 'link', 'show', 'dev', ifName]);
-  if (r.exitCode !== 0) return false;
-  const [link] = JSON.parse(r.stdout || '[]') as IpLink[];
-  return link?.flags?.includes('UP') ?? false;
 }
 
 /**
