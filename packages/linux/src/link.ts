@@ -46,7 +46,7 @@ interface CreateOptions extends CommonLinkOptions {
 }
 
 export interface VethOptions extends CreateOptions {
-  peer: CommonLinkOptions & {
+  peer: CreateOptions & {
     /** Create the peer directly in this namespace (IFLA_NET_NS_FD): it never appears here. */
     netns?: NetnsTarget;
   };
@@ -112,7 +112,7 @@ export async function createVeth(nl: Rtnl, options: VethOptions): Promise<void> 
     const info = {
       kind: 'veth',
       data: attrsToBuffer(
-        ifla.formatVethInfo({ peer: Buffer.concat([rt.formatLink({}), peerAttrs]) }),
+        ifla.formatVethInfo({ peer: Buffer.concat([rt.formatLink(upFlags(peer)), peerAttrs]) }),
       ),
     };
     const attrs = { ...commonAttrs(options), linkinfo: attrsToBuffer(ifla.formatInfo(info)) };
