@@ -223,7 +223,8 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
     await waitForCluster(kubeConfig, layout, opts, deadline);
     state.phase = 'ready';
     await writeState(layout.stateFile, state);
-    log(`${opts.nodes} nodes Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const what = opts.cni === 'external' ? 'registered (CNI external)' : 'Ready';
+    log(`${opts.nodes} nodes ${what} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return attach(state, layout, kubeConfig);
   } catch (e) {
     if (!options.keepOnFailure) {
@@ -369,14 +370,19 @@ async function waitForCluster(
     logFile(layout, 'kube-controller-manager'),
     ...layout.nodeNames.map((n) => logFile(layout, `node-${n}`)),
   ];
+  // With an external CNI the nodes stay NotReady until its agent writes their conflists, which
+  // happens after `up` (the agent is deployed onto the testbed), so only registration is awaited.
+  const external = opts.cni === 'external';
   await waitFor(
-    `${opts.nodes} Ready nodes with podCIDRs`,
+    `${opts.nodes} ${external ? 'registered' : 'Ready'} nodes with podCIDRs`,
     async () => {
       const nodes = (await core.listNode()).items;
-      const ready = nodes.filter(
-        (n) => layout.nodeNames.includes(n.metadata?.name ?? '') && nodeReady(n),
+      const done = nodes.filter(
+        (n) =>
+          layout.nodeNames.includes(n.metadata?.name ?? '') &&
+          (external ? Boolean(n.spec?.podCIDR) : nodeReady(n)),
       );
-      return ready.length === layout.nodeNames.length ? true : undefined;
+      return done.length === layout.nodeNames.length ? true : undefined;
     },
     { timeoutMs: opts.readyTimeoutMs, deadline, logs },
   );

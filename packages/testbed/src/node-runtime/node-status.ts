@@ -15,6 +15,7 @@ const LEASE_NAMESPACE = 'kube-node-lease';
 const LEASE_SECONDS = 40;
 /** Node status and lease renewal period (kubelet's defaults are 10 s for the lease). */
 export const HEARTBEAT_MS = 10_000;
+const NETWORK_CHECK_MS = 1000;
 
 // Capacity is nominal: the scheduler needs numbers, and nothing here enforces them.
 const CAPACITY = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '20Gi' };
@@ -22,6 +23,7 @@ const CAPACITY = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '2
 /** Registers the Node, keeps its Ready condition and Lease fresh, and learns its podCIDR. */
 export class NodeStatus {
   private timer: NodeJS.Timeout | undefined;
+  private networkTimer: NodeJS.Timeout | undefined;
   private readyCondition: { status: 'True' | 'False'; since: string; message: string };
   private kubeletVersion = 'v0.0.0';
 
@@ -84,10 +86,19 @@ export class NodeStatus {
 
   start(): void {
     this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
+    // Network readiness is checked every second, so a conflist written by a CNI agent makes the
+    // node Ready at once rather than at the next heartbeat.
+    this.networkTimer = setInterval(() => void this.checkNetwork(), NETWORK_CHECK_MS);
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.networkTimer);
+  }
+
+  private async checkNetwork(): Promise<void> {
+    const ready = (await this.network()).ready ? 'True' : 'False';
+    if (ready !== this.readyCondition.status) await this.heartbeat();
   }
 
   /** Re-evaluates network readiness and patches the node status and lease now. */
