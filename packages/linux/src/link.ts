@@ -46,7 +46,8 @@ interface CreateOptions extends CommonLinkOptions {
 }
 
 export interface VethOptions extends CreateOptions {
-  peer: CreateOptions & {
+  // No `up` for the peer: the kernel configures it before its other end exists (ENOTCONN).
+  peer: CommonLinkOptions & {
     /** Create the peer directly in this namespace (IFLA_NET_NS_FD): it never appears here. */
     netns?: NetnsTarget;
   };
@@ -112,7 +113,7 @@ export async function createVeth(nl: Rtnl, options: VethOptions): Promise<void> 
     const info = {
       kind: 'veth',
       data: attrsToBuffer(
-        ifla.formatVethInfo({ peer: Buffer.concat([rt.formatLink(upFlags(peer)), peerAttrs]) }),
+        ifla.formatVethInfo({ peer: Buffer.concat([rt.formatLink({}), peerAttrs]) }),
       ),
     };
     const attrs = { ...commonAttrs(options), linkinfo: attrsToBuffer(ifla.formatInfo(info)) };

@@ -43,7 +43,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 async function node() {
   const ns = await createNetns('bench');
   const nl = Rtnl.open({ netns: ns });
-  await createVeth(nl, { name: 'eth0', peer: { name: 'eth0p', up: true }, mtu: 1500, up: true });
+  await createVeth(nl, { name: 'eth0', peer: { name: 'eth0p' }, mtu: 1500, up: true });
   await addAddress(nl, 'eth0', `${LOCAL_IP}/16`);
   return { ns, nl };
 }
