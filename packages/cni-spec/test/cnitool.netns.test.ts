@@ -96,6 +96,10 @@ describe('switchyard-cnitool', () => {
       const usage = await tool();
       expect(usage.code).toBe(2);
       expect(usage.stderr).toContain('validate-plugin');
+      // Having run once through node, the bin made itself executable and runs directly.
+      const direct = await spawnCollect([CNITOOL, '--help']);
+      expect(direct.code).toBe(0);
+      expect(direct.stderr).toContain('usage:');
     });
   });
 });

@@ -2,6 +2,8 @@
 // switchyard-cnitool: the runtime side on the command line, like containernetworking's cnitool,
 // plus `validate-plugin`, a conformance check for any plugin binary.
 import { createHash } from 'node:crypto';
+import { chmodSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CniError, InvalidEnvironmentError, toCniError } from '../errors.js';
 import { CniRuntime, type RuntimeConf } from '../runtime/cni-runtime.js';
 import { loadConfList } from '../runtime/load-conf-list.js';
@@ -13,7 +15,7 @@ const USAGE = `usage:
   switchyard-cnitool status NETWORK
   switchyard-cnitool gc NETWORK [CONTAINERID/IFNAME ...]   (the attachments that stay valid)
   switchyard-cnitool version NETWORK
-  switchyard-cnitool validate-plugin PLUGIN_PATH [--config FILE] [--cni-path DIRS] [--ifname NAME]
+  switchyard-cnitool validate-plugin PLUGIN_PATH [--config FILE] [--cni-path DIRS] [--ifname NAME] [--json]
 
 NETNS is a path, or a name under /run/netns. Environment (as cnitool):
   NETCONFPATH    configuration directory (default /etc/cni/net.d)
@@ -105,6 +107,19 @@ function runtimeConf(netnsArg: string | undefined, env: NodeJS.ProcessEnv): Runt
   return rt;
 }
 
+// tsc does not set the executable bit; after one `node cnitool.js` the file runs directly too.
+// (npm's bin link sets it on install; this covers a plain checkout.)
+function ensureExecutable(): void {
+  try {
+    const self = fileURLToPath(import.meta.url);
+    const { mode } = statSync(self);
+    if ((mode & 0o111) !== 0o111) chmodSync(self, mode | 0o111);
+  } catch {
+    // Read-only install or not ours to change: running through node still works.
+  }
+}
+
+ensureExecutable();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
