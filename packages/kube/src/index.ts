@@ -40,3 +40,21 @@ export {
   formatValue,
 } from './metrics.js';
 export { type ResourceRef, collectionPath, objectPath } from './resource.js';
+export {
+  type HealthCheck,
+  type HealthServer,
+  type HealthServerOptions,
+  startHealthServer,
+} from './health-server.js';
+export { type LeaderElectionOptions, LeaderElector, microTime } from './leader-election.js';
+export {
+  type PatchOptions,
+  type PatchType,
+  type RetryOptions,
+  type StatusPatchOptions,
+  patchAnnotations,
+  patchObject,
+  patchStatus,
+  retryOnConflict,
+  updateWithRetry,
+} from './patch.js';
