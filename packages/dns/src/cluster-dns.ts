@@ -23,6 +23,8 @@ export interface ClusterDnsOptions extends ResolverOptions {
   upstreamTimeoutMs?: number;
   upstreamDeadlineMs?: number;
   maxConcurrent?: number;
+  /** Shuffle A/AAAA answers like CoreDNS's `loadbalance`; default true. */
+  loadBalance?: boolean;
   tcp?: DnsServerOptions['tcp'];
   log?: Logger;
 }
@@ -64,7 +66,13 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
       : undefined;
   if (!forwarder)
     options.log?.('warn', 'no upstream nameservers: names outside the zone are REFUSED');
-  const handler = new QueryHandler({ resolver, forwarder, metrics, log: options.log });
+  const handler = new QueryHandler({
+    resolver,
+    forwarder,
+    metrics,
+    loadBalance: options.loadBalance,
+    log: options.log,
+  });
   const server = await startDnsServer({
     handler,
     host: options.host,

@@ -9,6 +9,7 @@ import {
 } from './constants.js';
 import { DnsDecodeError } from './errors.js';
 import type { Forwarder } from './forwarder.js';
+import { shuffleAddresses } from './load-balance.js';
 import type { Edns, Message, Question } from './message.js';
 import { typeLabel, type DnsMetrics } from './metrics.js';
 import type { Resolution, Resolver } from './resolver.js';
@@ -24,6 +25,8 @@ export interface HandlerOptions {
   /** Where names outside the cluster zone go; without one they are REFUSED. */
   forwarder?: Forwarder;
   metrics?: DnsMetrics;
+  /** Shuffle A/AAAA answers (CoreDNS `loadbalance`); default true. */
+  loadBalance?: boolean;
   log?: Logger;
 }
 
@@ -100,7 +103,9 @@ export class QueryHandler {
       plugin = 'forward';
       res = forwarder ? await forwarder.forward(q, edns?.dnssecOk ?? false) : refused();
     }
-    const { rcode, answers, authorities, additionals } = res;
+    const { rcode, authorities, additionals } = res;
+    const answers =
+      this.options.loadBalance === false ? res.answers : shuffleAddresses(res.answers);
     const msg = this.reply(query, [q], rcode, edns, { answers, authorities, additionals });
     msg.flags.aa = authoritative && rcode !== RCode.SERVFAIL && rcode !== RCode.REFUSED;
     metrics?.responses.inc({ zone, rcode: rcodeName(rcode), plugin });

@@ -112,7 +112,7 @@ describe('Forwarder', () => {
         { host: '127.0.0.1', port: dead.port },
         { host: '127.0.0.1', port: up.port },
       ],
-      timeoutMs: 200,
+      timeoutMs: 400,
       cache: false,
       metrics,
     });
@@ -125,7 +125,7 @@ describe('Forwarder', () => {
     }
     expect(metrics.forwardResponses.get({ to: `127.0.0.1:${dead.port}`, rcode: 'error' })).toBe(3);
     // Once demoted, the dead upstream no longer costs a timeout.
-    expect(Math.max(...slowest.slice(-3))).toBeLessThan(150);
+    expect(Math.max(...slowest.slice(-3))).toBeLessThan(350);
   });
 
   it('answers SERVFAIL when every upstream is silent, within the deadline', async () => {
@@ -136,7 +136,7 @@ describe('Forwarder', () => {
     });
     const started = Date.now();
     expect((await f.forward(q('x.example'))).rcode).toBe(RCode.SERVFAIL);
-    expect(Date.now() - started).toBeLessThan(800);
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it('ignores a reply to a different question', async () => {
@@ -183,16 +183,16 @@ describe('Forwarder', () => {
 describe('a dead upstream', () => {
   it('does not delay cluster answers while forwarded queries hang', async () => {
     const zone = fixtureZone();
+    const upstreams = [{ host: '127.0.0.1', port: dead.port }];
     const t = await startTestServer(zone, {
-      forwarder: {
-        upstreams: [{ host: '127.0.0.1', port: dead.port }],
-        timeoutMs: 1500,
-        deadlineMs: 1500,
-      },
+      forwarder: { upstreams, timeoutMs: 3000, deadlineMs: 3000 },
     });
     try {
+      let settled = 0;
       const hanging = Array.from({ length: 20 }, (_, i) =>
-        udpAsk(t.server.port, query(`hang${i}.example`, RRType.A, undefined, i)),
+        udpAsk(t.server.port, query(`hang${i}.example`, RRType.A, undefined, i), 6000).finally(
+          () => settled++,
+        ),
       );
       const started = Date.now();
       for (let i = 0; i < 50; i++) {
@@ -202,16 +202,15 @@ describe('a dead upstream', () => {
         );
         expect(r.answers[0]).toMatchObject({ address: '10.0.0.1' });
       }
-      expect(Date.now() - started).toBeLessThan(500);
-      // The hung queries end as SERVFAIL once the deadline passes (the client's own 1 s wait is shorter).
-      const settled = await Promise.allSettled(hanging);
-      expect(
-        settled.every((s) => s.status === 'rejected' || s.value.rcode === RCode.SERVFAIL),
-      ).toBe(true);
+      // All 50 cluster answers came while every forwarded query was still waiting on the dead upstream.
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(settled).toBe(0);
+      const ended = await Promise.all(hanging);
+      expect(ended.map((r) => r.rcode)).toEqual(Array(20).fill(RCode.SERVFAIL));
     } finally {
       await t.close();
     }
-  });
+  }, 15_000);
 
   it('before the first sync the cluster zone is SERVFAIL but forwarding already works', async () => {
     const t = await startTestServer(new Zone(), {

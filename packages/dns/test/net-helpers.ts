@@ -90,8 +90,8 @@ export function udpRaw(port: number, bytes: Buffer, timeoutMs = 1000): Promise<B
   });
 }
 
-export async function udpAsk(port: number, bytes: Buffer): Promise<Message> {
-  const reply = await udpRaw(port, bytes);
+export async function udpAsk(port: number, bytes: Buffer, timeoutMs = 1000): Promise<Message> {
+  const reply = await udpRaw(port, bytes, timeoutMs);
   if (!reply) throw new Error('no UDP reply');
   return decodeMessage(reply);
 }

@@ -152,6 +152,17 @@ describe('wire behaviour', () => {
     expect(byId.get(103)?.answers.length).toBe(4);
   });
 
+  it('shuffles the addresses of a multi-record answer (loadbalance), keeping the set', async () => {
+    const firsts = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const r = await udpAsk(port, query('hdls1.testns.svc.cluster.local', RRType.A, undefined, i));
+      const addrs = r.answers.map((a) => ('address' in a ? a.address : ''));
+      expect([...addrs].sort()).toEqual(['172.0.0.2', '172.0.0.3', '172.0.0.4', '172.0.0.5']);
+      firsts.add(addrs[0] as string);
+    }
+    expect(firsts.size).toBeGreaterThan(1);
+  });
+
   it('closes an idle TCP connection after the idle timeout', async () => {
     const started = Date.now();
     await new Promise<void>((resolve, reject) => {
