@@ -85,6 +85,23 @@ describe('VXLAN overlay between node namespaces', () => {
       expect(await pings(b.pod, a.podIP)).toBe(true);
       // The packets really went through the tunnel device.
       expect(await txPackets(a.ns, 'switchyard.1')).toBeGreaterThan(before);
+
+      // A new VNI cannot be set in place: the device is remade and everything on it re-added.
+      for (const n of lab.nodes) {
+        const result = await programNode(n, lab.nodes, { vni: 7 });
+        expect(result.plan.device.action).toBe('recreate');
+        expect(result.errors).toEqual([]);
+      }
+      const [remade] = await json<{ linkinfo: { info_data: { id: number } } }[]>(a.ns, [
+        'ip',
+        '-j',
+        '-d',
+        'link',
+        'show',
+        'switchyard.1',
+      ]);
+      expect(remade!.linkinfo.info_data.id).toBe(7);
+      expect(await pings(a.pod, b.podIP)).toBe(true);
     } finally {
       await lab.destroy();
     }
