@@ -90,7 +90,14 @@ class Reader {
     return this.values.get(name)?.key ?? name;
   }
   string(name: string): string | undefined {
-    return this.values.get(name)?.value;
+    const v = this.values.get(name)?.value;
+    // Values end up in headers and paths: a line break or NUL could forge protocol text.
+    if (v !== undefined && /[\r\n\0]/.test(v)) {
+      this.warn(name, 'line breaks and NUL are not allowed');
+      this.values.delete(name);
+      return undefined;
+    }
+    return v;
   }
   bool(name: string): boolean | undefined {
     const v = this.string(name);

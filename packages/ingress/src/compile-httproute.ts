@@ -1,18 +1,10 @@
-import type {
-  BackendObjectReference,
-  HTTPHeaderFilter,
-  HTTPRoute,
-  HTTPRouteFilter,
-  HTTPRouteMatch,
-  HTTPRouteRule,
-} from './api-types.js';
+import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from './api-types.js';
+import { applyFilter, headerModifier, RefChecker } from './compile-filters.js';
 import { createdMs, objectKey } from './compile-ingress.js';
 import { RouteCompileError } from './errors.js';
 import { intersectHostnames, parseHostPattern } from './host.js';
 import type {
-  HeaderModifier,
   PathMatch,
-  PathModifier,
   Route,
   RouteAction,
   RouteMatch,
@@ -50,8 +42,6 @@ export interface CompiledHttpRoutes {
   routes: Route[];
   statuses: HttpRouteStatus[];
 }
-
-const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
 function regex(source: string, field: string, pattern: string): RegExp {
   try {
@@ -103,120 +93,6 @@ function matchOf(source: string, m: HTTPRouteMatch): RouteMatch {
   return out;
 }
 
-function headerModifier(f: HTTPHeaderFilter | undefined): HeaderModifier {
-  const pairs = (list: { name: string; value: string }[] | undefined): [string, string][] =>
-    (list ?? []).map((h) => [h.name.toLowerCase(), h.value]);
-  return {
-    set: pairs(f?.set),
-    add: pairs(f?.add),
-    remove: (f?.remove ?? []).map((n) => n.toLowerCase()),
-  };
-}
-
-function pathModifier(
-  source: string,
-  p: { type: string; replaceFullPath?: string; replacePrefixMatch?: string },
-): PathModifier {
-  if (p.type === 'ReplaceFullPath' && p.replaceFullPath !== undefined) {
-    return { type: 'ReplaceFullPath', value: p.replaceFullPath };
-  }
-  if (p.type === 'ReplacePrefixMatch' && p.replacePrefixMatch !== undefined) {
-    return { type: 'ReplacePrefixMatch', value: p.replacePrefixMatch };
-  }
-  throw new RouteCompileError(`path modifier ${p.type} needs its value`, source, 'filters');
-}
-
-class RefChecker {
-  resolved = true;
-  reason = 'ResolvedRefs';
-  readonly messages: string[] = [];
-  constructor(
-    private readonly namespace: string,
-    private readonly opts: HttpRouteCompileOptions,
-  ) {}
-
-  /** The Service a reference points at, or undefined (and a status reason) when invalid. */
-  check(ref: BackendObjectReference): ServiceRef | undefined {
-    const svc: ServiceRef = {
-      namespace: ref.namespace ?? this.namespace,
-      name: ref.name,
-      port: ref.port ?? 0,
-    };
-    if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') {
-      return this.fail(
-        'InvalidKind',
-        `${ref.group ?? ''}/${ref.kind ?? ''} ${ref.name} is not a Service`,
-      );
-    }
-    if (ref.port === undefined) return this.fail('UnsupportedValue', `${ref.name} needs a port`);
-    if (svc.namespace !== this.namespace && !this.opts.referencePermitted?.(this.namespace, svc)) {
-      return this.fail('RefNotPermitted', `no ReferenceGrant allows ${svc.namespace}/${svc.name}`);
-    }
-    if (this.opts.serviceExists && !this.opts.serviceExists(svc)) {
-      return this.fail('BackendNotFound', `Service ${svc.namespace}/${svc.name} not found`);
-    }
-    return svc;
-  }
-
-  private fail(reason: string, message: string): undefined {
-    this.resolved = false;
-    this.reason = reason;
-    this.messages.push(message);
-    return undefined;
-  }
-}
-
-function applyFilter(
-  source: string,
-  f: HTTPRouteFilter,
-  action: RouteAction,
-  refs: RefChecker,
-): void {
-  switch (f.type) {
-    case 'RequestHeaderModifier':
-      action.requestHeaders = headerModifier(f.requestHeaderModifier);
-      return;
-    case 'ResponseHeaderModifier':
-      action.responseHeaders = headerModifier(f.responseHeaderModifier);
-      return;
-    case 'RequestRedirect': {
-      const r = f.requestRedirect ?? {};
-      const statusCode = r.statusCode ?? 302;
-      if (!REDIRECT_CODES.has(statusCode))
-        throw new RouteCompileError(`redirect status ${statusCode}`, source, 'filters');
-      action.redirect = { statusCode };
-      if (r.scheme) action.redirect.scheme = r.scheme;
-      if (r.hostname) action.redirect.hostname = r.hostname;
-      if (r.port) action.redirect.port = r.port;
-      if (r.path) action.redirect.path = pathModifier(source, r.path);
-      return;
-    }
-    case 'URLRewrite': {
-      const u = f.urlRewrite ?? {};
-      action.rewrite = {};
-      if (u.hostname) action.rewrite.hostname = u.hostname;
-      if (u.path) action.rewrite.path = pathModifier(source, u.path);
-      return;
-    }
-    case 'RequestMirror': {
-      const m = f.requestMirror;
-      if (!m) throw new RouteCompileError('RequestMirror needs backendRef', source, 'filters');
-      const service = refs.check(m.backendRef);
-      const fraction =
-        m.percent !== undefined
-          ? m.percent / 100
-          : m.fraction
-            ? m.fraction.numerator / (m.fraction.denominator ?? 100)
-            : 1;
-      if (service)
-        (action.mirrors as { service: ServiceRef; fraction: number }[]).push({ service, fraction });
-      return;
-    }
-    default:
-      throw new RouteCompileError(`filter ${f.type} is not supported`, source, 'filters');
-  }
-}
-
 function actionOf(source: string, rule: HTTPRouteRule, refs: RefChecker): RouteAction {
   const action: RouteAction = { backends: [], mirrors: [], options: {} };
   for (const f of rule.filters ?? []) applyFilter(source, f, action, refs);
@@ -231,9 +107,9 @@ function actionOf(source: string, rule: HTTPRouteRule, refs: RefChecker): RouteA
     const b: WeightedBackend = { service: refs.check(ref), weight: ref.weight ?? 1 };
     for (const f of ref.filters ?? []) {
       if (f.type === 'RequestHeaderModifier')
-        b.requestHeaders = headerModifier(f.requestHeaderModifier);
+        b.requestHeaders = headerModifier(source, f.requestHeaderModifier);
       else if (f.type === 'ResponseHeaderModifier')
-        b.responseHeaders = headerModifier(f.responseHeaderModifier);
+        b.responseHeaders = headerModifier(source, f.responseHeaderModifier);
       else
         throw new RouteCompileError(
           `backendRef filter ${f.type} is not supported`,

@@ -108,14 +108,22 @@ export function forward(
     let connected = false;
     let bodyStarted = false;
     let connectTimer: NodeJS.Timeout | undefined;
-    const up = request({
-      host: ep.address,
-      port: ep.port,
-      method: req.method,
-      path: d.path,
-      headers,
-      agent: opts.agent,
-    });
+    let up: ReturnType<typeof request>;
+    try {
+      up = request({
+        host: ep.address,
+        port: ep.port,
+        method: req.method,
+        path: d.path,
+        headers,
+        agent: opts.agent,
+      });
+    } catch (e) {
+      // Node refuses characters that would break the request line or headers (e.g. a rewrite
+      // target with a space); this can run from a retry, outside any caller's try.
+      fail(500, 'invalid upstream request', e as Error);
+      return;
+    }
     current = up;
     up.on('socket', (socket) => {
       const start = (): void => {
@@ -186,7 +194,14 @@ export function forward(
         cookie.join('; '),
       ];
     }
-    res.writeHead(upRes.statusCode ?? 502, out);
+    try {
+      res.writeHead(upRes.statusCode ?? 502, out);
+    } catch (e) {
+      // A response header modifier produced something Node will not send.
+      upRes.destroy();
+      fail(502, 'invalid response headers', e as Error);
+      return;
+    }
     upRes.pipe(res);
     // A backend that dies mid-body: the client must see a broken response, not a short one.
     upRes.on('error', () => res.destroy());

@@ -135,3 +135,18 @@ describe('annotation parser', () => {
     expect(compiled.problems[0]?.message).toMatch(/no primary Ingress/);
   });
 });
+
+describe('annotation values are data, never protocol text', () => {
+  it('a value with a line break is ignored with a warning', () => {
+    const a = parseIngressAnnotations(
+      nginx({
+        'rewrite-target': '/x\r\nX-Evil: 1',
+        'enable-cors': 'true',
+        'cors-allow-headers': 'a\nb',
+      }),
+    );
+    expect(a.rewriteTarget).toBeUndefined();
+    expect(a.options.cors?.allowHeaders).toMatch(/^DNT,/);
+    expect(a.warnings).toHaveLength(2);
+  });
+});

@@ -327,6 +327,47 @@ describe('HTTPRoute references and invalid rules', () => {
     expect(missing.statuses[0]?.messages).toContain('Service default/ok not found');
   });
 
+  it.each<[string, NonNullable<HTTPRouteRule['filters']>]>([
+    [
+      'CRLF in a header value',
+      [
+        {
+          type: 'RequestHeaderModifier',
+          requestHeaderModifier: { set: [{ name: 'x', value: 'a\r\nb: c' }] },
+        },
+      ],
+    ],
+    [
+      'invalid header name',
+      [
+        {
+          type: 'ResponseHeaderModifier',
+          responseHeaderModifier: { add: [{ name: 'bad name', value: 'v' }] },
+        },
+      ],
+    ],
+    [
+      'space in a rewrite path',
+      [
+        {
+          type: 'URLRewrite',
+          urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/a b' } },
+        },
+      ],
+    ],
+    [
+      'wildcard redirect hostname',
+      [{ type: 'RequestRedirect', requestRedirect: { hostname: '*.example.com' } }],
+    ],
+    ['redirect status 200', [{ type: 'RequestRedirect', requestRedirect: { statusCode: 200 } }]],
+  ])('refuses a rule with %s', (_name, filters) => {
+    const compiled = compileHttpRoutes([
+      httpRoute('x', { rules: [{ filters, backendRefs: to('a') }] }),
+    ]);
+    expect(compiled.routes).toEqual([]);
+    expect(compiled.statuses[0]).toMatchObject({ accepted: false, reason: 'UnsupportedValue' });
+  });
+
   it('a rule with an unsupported filter or a bad regex is left out and reported', () => {
     const compiled = compileHttpRoutes([
       httpRoute('x', {

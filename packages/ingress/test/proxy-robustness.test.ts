@@ -98,31 +98,41 @@ describe('oversize and slow clients', () => {
     expect(statusOf(raw)).toBe(431);
   });
 
-  it('a client that never finishes its headers is cut off (408) after headersTimeout', async () => {
-    const t0 = Date.now();
-    const raw = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n', 5000);
-    const took = Date.now() - t0;
-    expect(statusOf(raw)).toBe(408);
-    expect(took).toBeGreaterThanOrEqual(450);
-    expect(took).toBeLessThan(3000);
-  });
+  it(
+    'a client that never finishes its headers is cut off (408) after headersTimeout',
+    { timeout: 15_000 },
+    async () => {
+      const t0 = Date.now();
+      const raw = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n', 10_000);
+      const took = Date.now() - t0;
+      expect(statusOf(raw)).toBe(408);
+      expect(took).toBeGreaterThanOrEqual(450);
+      // Node checks the timeouts every connectionsCheckingInterval (500 ms here); a loaded machine
+      // adds to that, but the connection must not live on for anything like the default 60 s.
+      expect(took).toBeLessThan(8000);
+    },
+  );
 
-  it('a client trickling its body is cut off after requestTimeout', async () => {
-    const t0 = Date.now();
-    const closed = await new Promise<number>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
-      const drip = setInterval(() => s.write('x'), 100);
-      s.on('data', () => undefined);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        clearInterval(drip);
-        resolve(Date.now() - t0);
+  it(
+    'a client trickling its body is cut off after requestTimeout',
+    { timeout: 15_000 },
+    async () => {
+      const t0 = Date.now();
+      const closed = await new Promise<number>((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        s.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+        const drip = setInterval(() => s.write('x'), 100);
+        s.on('data', () => undefined);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          clearInterval(drip);
+          resolve(Date.now() - t0);
+        });
       });
-    });
-    expect(closed).toBeGreaterThanOrEqual(1400);
-    expect(closed).toBeLessThan(5000);
-  });
+      expect(closed).toBeGreaterThanOrEqual(1400);
+      expect(closed).toBeLessThan(10_000);
+    },
+  );
 
   it('the server is still healthy afterwards', async () => {
     expect(
