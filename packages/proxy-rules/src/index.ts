@@ -18,3 +18,4 @@ export {
   renderIptablesRestore,
 } from './iptables-render.js';
 export { type Commit, ProxyRules } from './proxy-state.js';
+export { conntrackCleanup } from './conntrack-cleanup.js';

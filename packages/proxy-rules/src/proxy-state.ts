@@ -26,6 +26,8 @@ export interface Commit {
   ruleset: Ruleset;
   skipped: Skipped[];
   healthChecks: HealthCheck[];
+  /** Every proxied service port with its endpoints (e.g. for `conntrackCleanup`). */
+  servicePorts: ServicePortInfo[];
 }
 
 /**
@@ -173,6 +175,7 @@ export class ProxyRules {
       ruleset: this.current,
       skipped: parts.flatMap((p) => p.skipped),
       healthChecks: healthChecks(parts.flatMap((p) => p.ports)),
+      servicePorts: parts.flatMap((p) => p.ports),
     };
   }
 

@@ -1,6 +1,7 @@
 import { sweepStaleNetns } from '@switchyard/linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile.js';
+import { conntrackCleanup } from '../src/conntrack-cleanup.js';
 import type { Service } from '../src/model.js';
 import { renderDeleteTable } from '../src/nft-render.js';
 import { NftSyncer } from '../src/nft-syncer.js';
@@ -183,6 +184,39 @@ describe('nftables rules in a node namespace', () => {
     expect(result.recovered).toBe(true);
     expect(result.full).toBe(true);
     expect(await connect(topo.client, CIP, 80)).toEqual([`ep2 ${ADDR.client}`]);
+  });
+
+  it('conntrackCleanup unsticks a UDP client from a removed endpoint', async () => {
+    const dns = service('dns', {
+      clusterIP: CIP,
+      ports: [{ name: 'dns', port: 53, protocol: 'UDP' }],
+    });
+    const udp = (e: ReturnType<typeof ep>): ReturnType<typeof slice> =>
+      slice('dns', [e], { name: 'dns', protocol: 'UDP' });
+    const before = compile(model([dns], [udp(EP1)], topo.nodeInfo));
+    const after = compile(model([dns], [udp(EP2)], topo.nodeInfo));
+    await syncer.sync(before.ruleset);
+    expect(await connect(topo.client, CIP, 53, 'udp', 1, 40053)).toEqual([`ep1 ${ADDR.client}`]);
+    await syncer.sync(after.ruleset);
+    // The conntrack entry still points at ep1: new rules alone do not move this client.
+    expect(await connect(topo.client, CIP, 53, 'udp', 1, 40053)).toEqual([`ep1 ${ADDR.client}`]);
+    const commands = conntrackCleanup(before.servicePorts, after.servicePorts);
+    expect(commands).toContainEqual([
+      'conntrack',
+      '-D',
+      '-f',
+      'ipv4',
+      '-p',
+      'udp',
+      '--orig-dst',
+      CIP,
+      '--orig-port-dst',
+      '53',
+      '--reply-src',
+      ADDR.ep1,
+    ]);
+    for (const argv of commands) await topo.node.execUnchecked(argv);
+    expect(await connect(topo.client, CIP, 53, 'udp', 1, 40053)).toEqual([`ep2 ${ADDR.client}`]);
   });
 
   it('never touches other tables', async () => {

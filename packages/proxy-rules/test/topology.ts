@@ -113,7 +113,7 @@ export async function startEcho(ns: Netns, name: string, port: number): Promise<
 // error codes (ECONNREFUSED for a REJECT, TIMEOUT for a drop).
 const CLIENT = `
 const net = require('node:net'), dgram = require('node:dgram');
-const [host, port, proto, count] = process.argv.slice(1);
+const [host, port, proto, count, sport] = process.argv.slice(1);
 const once = () => new Promise((resolve) => {
   const timer = setTimeout(() => { resolve('TIMEOUT'); try { s.destroy(); } catch {} try { u.close(); } catch {} }, 1500);
   let s, u;
@@ -121,7 +121,8 @@ const once = () => new Promise((resolve) => {
     u = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     u.on('message', (m) => { clearTimeout(timer); u.close(); resolve(m.toString().trim()); });
     u.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
-    u.connect(Number(port), host, () => u.send('hi'));
+    const go = () => u.connect(Number(port), host, () => u.send('hi'));
+    if (sport) u.bind(Number(sport), go); else go();
   } else {
     let data = '';
     s = net.connect(Number(port), host);
@@ -133,16 +134,29 @@ const once = () => new Promise((resolve) => {
 (async () => { const out = []; for (let i = 0; i < Number(count); i++) out.push(await once()); console.log(JSON.stringify(out)); })();
 `;
 
-/** Connects from `ns` to host:port `count` times; returns each reply ("ep1 10.244.3.2") or error code. */
+/**
+ * Connects from `ns` to host:port `count` times; returns each reply ("ep1 10.244.3.2") or error
+ * code. `sport` fixes the UDP source port (so datagrams share one conntrack entry).
+ */
 export async function connect(
   ns: Netns,
   host: string,
   port: number,
   proto: 'tcp' | 'udp' = 'tcp',
   count = 1,
+  sport?: number,
 ): Promise<string[]> {
   const { stdout } = await ns.exec(
-    ['node', '-e', CLIENT, host, String(port), proto, String(count)],
+    [
+      'node',
+      '-e',
+      CLIENT,
+      host,
+      String(port),
+      proto,
+      String(count),
+      ...(sport ? [String(sport)] : []),
+    ],
     { timeoutMs: 30_000 },
   );
   return JSON.parse(stdout) as string[];
