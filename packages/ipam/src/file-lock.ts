@@ -41,6 +41,8 @@ export class FileLock {
     const mode = options.wait === false ? ['-n'] : ['-w', String(timeoutMs / 1000)];
     const r = spawnSync('flock', ['-x', ...mode, '-E', '75', '3'], {
       stdio: ['ignore', 'ignore', 'pipe', fd],
+      // Runtimes may exec plugins with a bare environment; util-linux lives in these.
+      env: { PATH: `${process.env.PATH ?? ''}:/usr/bin:/bin` },
     });
     if (r.status === 0) return new FileLock(path, fd);
     closeSync(fd);
