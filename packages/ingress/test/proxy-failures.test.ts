@@ -125,6 +125,11 @@ beforeAll(async () => {
       { rules: [{ host: 'big.test', http: { paths: [ipath('/', 'Prefix', 'good')] } }] },
       { annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '64k' } },
     ),
+    ingress(
+      'patient',
+      { rules: [{ host: 'patient.test', http: { paths: [ipath('/', 'Prefix', 'hang')] } }] },
+      { annotations: { 'switchyard.dev/proxy-read-timeout': '1' } },
+    ),
   ]);
   const endpoints = staticEndpoints({
     'default/good:80': [good.endpoint],
@@ -186,6 +191,12 @@ describe('error statuses', () => {
     expect((await get('/hang')).status).toBe(504);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(events.some((e) => e.status === 504 && e.msg === 'read timeout')).toBe(true);
+  });
+
+  it('proxy-read-timeout on the Ingress replaces the proxy default (1 s instead of 300 ms)', async () => {
+    const t0 = Date.now();
+    expect((await fetchVia(port, '/', { host: 'patient.test' })).status).toBe(504);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
   });
 
   it('504 on connect timeout; an idempotent request moves on to the next endpoint', async () => {
