@@ -141,6 +141,15 @@ describe('runtime side', { timeout: 30_000 }, () => {
     const dels = await readLog(log);
     expect(dels).toHaveLength(6);
     expect(dels.every((l) => l.verb === 'DEL' && l.config.prevResult === undefined)).toBe(true);
+    // A bare result (libcni's layout before cniCacheV1) is still read and passed on.
+    const legacy = { cniVersion: '1.0.0', ips: [{ address: '10.77.9.9/24' }] };
+    await writeFile(join(cache, 'results', 'testnet-c-legacy-eth0'), JSON.stringify(legacy));
+    await rt.delNetworkList(list, pod('c-legacy'));
+    const legacyDels = (await readLog(log)).slice(6);
+    expect(legacyDels.map((l) => l.config.prevResult)).toEqual([
+      { cniVersion: '1.1.0', ips: legacy.ips },
+      { cniVersion: '1.1.0', ips: legacy.ips },
+    ]);
   });
 
   it('GC DELs stale cached attachments first, then sends GC with the valid ones', async () => {

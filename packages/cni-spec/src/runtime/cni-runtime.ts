@@ -193,11 +193,7 @@ export class CniRuntime {
         containerID: a.containerID,
         ifname: a.ifname,
       }));
-      // libcni also sends the key under its first, misspelled name (cni#1101).
-      const inject = {
-        'cni.dev/valid-attachments': attachments,
-        'cni.dev/attachments': attachments,
-      };
+      const inject = { 'cni.dev/valid-attachments': attachments };
       for (const plugin of list.plugins) {
         try {
           await this.exec('GC', plugin, buildPluginConfig(list, plugin, { inject }), undefined);
@@ -211,10 +207,10 @@ export class CniRuntime {
 
   /** The cached ADD result converted to the list's version, or undefined when there is none. */
   async getCachedResult(list: NetworkConfigList, rt: RuntimeConf): Promise<Result | undefined> {
-    const entry = await this.cache(rt).read(list.name, rt.containerId, rt.ifName);
-    if (!entry?.result) return undefined;
+    const raw = await this.cache(rt).readResult(list.name, rt.containerId, rt.ifName);
+    if (!raw) return undefined;
     try {
-      return parseResult(entry.result, list.cniVersion);
+      return parseResult(raw, list.cniVersion);
     } catch {
       return undefined;
     }

@@ -65,6 +65,24 @@ export class ResultCache {
     return this.readFile(this.path(networkName, containerId, ifName));
   }
 
+  /**
+   * The cached result of an attachment: the `result` of a cniCacheV1 entry, or a whole file that
+   * is a bare result (the layout libcni used before cniCacheV1 and still reads).
+   */
+  async readResult(
+    networkName: string,
+    containerId: string,
+    ifName: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const file = this.path(networkName, containerId, ifName);
+    const entry = await this.readFile(file);
+    if (entry) return entry.result;
+    const legacy = await readJson(file);
+    return isObject(legacy) && typeof legacy.cniVersion === 'string' && legacy.kind === undefined
+      ? legacy
+      : undefined;
+  }
+
   async delete(networkName: string, containerId: string, ifName: string): Promise<void> {
     await rm(this.path(networkName, containerId, ifName), { force: true });
   }
@@ -95,12 +113,7 @@ export class ResultCache {
   }
 
   private async readFile(file: string): Promise<CacheEntry | undefined> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(file, 'utf8'));
-    } catch {
-      return undefined;
-    }
+    const parsed = await readJson(file);
     if (!isObject(parsed) || parsed.kind !== CACHE_KIND) return undefined;
     for (const key of ['containerId', 'ifName', 'networkName'] as const) {
       if (typeof parsed[key] !== 'string') return undefined;
@@ -116,5 +129,14 @@ export class ResultCache {
     if (typeof parsed.netns !== 'string') delete parsed.netns;
     if (!isObject(parsed.result)) delete parsed.result;
     return parsed as unknown as CacheEntry;
+  }
+}
+
+/** The parsed JSON of a file, or undefined when it is missing, unreadable, empty or not JSON. */
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
