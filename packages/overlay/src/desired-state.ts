@@ -134,18 +134,25 @@ export function desiredState(input: DesiredStateInput): DesiredState {
   const remotes = input.nodes
     .filter((n) => n.name !== local.name)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const node of remotes) addPeer(state, node, taken, input, underlayFamily, underlayPrefixes);
+  const macs = new Set([input.vtepMac.toLowerCase()]);
+  const context = { state, taken, macs, input, underlayFamily, underlayPrefixes };
+  for (const node of remotes) addPeer(context, node);
   return state;
 }
 
-function addPeer(
-  state: DesiredState,
-  node: OverlayNode,
-  taken: PrefixSet,
-  input: DesiredStateInput,
-  underlayFamily: 4 | 6,
-  underlayPrefixes: Cidr[],
-): void {
+interface PeerContext {
+  state: DesiredState;
+  /** Pod CIDRs programmed so far (the local node's included). */
+  taken: PrefixSet;
+  /** VTEP MACs in use (the local one included). */
+  macs: Set<string>;
+  input: DesiredStateInput;
+  underlayFamily: 4 | 6;
+  underlayPrefixes: Cidr[];
+}
+
+function addPeer(context: PeerContext, node: OverlayNode): void {
+  const { state, taken, macs, input, underlayFamily, underlayPrefixes } = context;
   const skip = (reason: string): void => void state.skipped.push({ node: node.name, reason });
   const onLink = (address: string | undefined): boolean =>
     address !== undefined && underlayPrefixes.some((p) => cidrContains(p, address));
@@ -157,12 +164,8 @@ function addPeer(
   if (via === 'vxlan' && !validVtepMac(node.vtepMac))
     return skip('no valid VTEP MAC annotation yet');
   const mac = node.vtepMac?.toLowerCase();
-  if (
-    via === 'vxlan' &&
-    (mac === input.vtepMac.toLowerCase() || state.fdb.some((f) => f.mac === mac))
-  ) {
+  if (via === 'vxlan' && macs.has(mac!))
     return skip(`VTEP MAC ${mac} is already used by another node`);
-  }
   const device = state.device?.name;
   const programmed: string[] = [];
   for (const text of node.podCIDRs) {
@@ -198,7 +201,10 @@ function addPeer(
     programmed.push(dst);
   }
   if (programmed.length === 0) return;
-  if (via === 'vxlan') state.fdb.push({ dev: device!, mac: mac!, dst: tunnelTo! });
+  if (via === 'vxlan') {
+    state.fdb.push({ dev: device!, mac: mac!, dst: tunnelTo! });
+    macs.add(mac!);
+  }
   state.peers.push({ node: node.name, via, podCIDRs: programmed });
 }
 
