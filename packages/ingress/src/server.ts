@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { createProxyHandler } from './proxy-handler.js';
+import { writeRawResponse } from './respond.js';
 import type { ProxyOptions } from './proxy-options.js';
 import type { Router } from './router.js';
 import type { TlsStore } from './tls-store.js';
@@ -56,10 +57,7 @@ export function createIngressServer(
       socket.destroy();
       return;
     }
-    const status = clientErrorStatus(err.code);
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
-    );
+    writeRawResponse(socket, clientErrorStatus(err.code));
   });
   return server;
 }
