@@ -27,21 +27,26 @@ export function startUdpServer(options: UdpServerOptions): Promise<BoundServer> 
     type: ipFamily(host) === 6 ? 'udp6' : 'udp4',
     reuseAddr: false,
   });
+  let closed = false;
+  const send = (reply: Buffer, port: number, address: string): void => {
+    // A forwarded answer can complete after close(); sending then would throw.
+    if (closed) return;
+    try {
+      socket.send(reply, port, address, (e) => {
+        if (e) options.log?.('debug', 'udp send failed', { error: e.message });
+      });
+    } catch (e) {
+      options.log?.('debug', 'udp send failed', { error: String(e) });
+    }
+  };
   socket.on('message', (msg, rinfo) => {
     const family = rinfo.family === 'IPv6' ? 6 : 4;
     options.handler.handle(msg, { proto: 'udp', family }).then(
-      (reply) => {
-        if (reply)
-          socket.send(
-            reply,
-            rinfo.port,
-            rinfo.address,
-            (e) => e && options.log?.('debug', 'udp send failed', { error: e.message }),
-          );
-      },
+      (reply) => reply && send(reply, rinfo.port, rinfo.address),
       (e: unknown) => options.log?.('error', 'udp handler failed', { error: String(e) }),
     );
   });
+
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(options.port, host, () => {
@@ -57,7 +62,11 @@ export function startUdpServer(options: UdpServerOptions): Promise<BoundServer> 
       resolve({
         host: addr.address,
         port: addr.port,
-        close: () => new Promise<void>((done) => socket.close(() => done())),
+        close: () =>
+          new Promise<void>((done) => {
+            closed = true;
+            socket.close(() => done());
+          }),
       });
     });
   });

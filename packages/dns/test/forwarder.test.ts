@@ -212,6 +212,23 @@ describe('a dead upstream', () => {
     }
   }, 15_000);
 
+  it('closes cleanly while forwarded queries are still in flight', async () => {
+    const upstreams = [{ host: '127.0.0.1', port: dead.port }];
+    const t = await startTestServer(fixtureZone(), {
+      forwarder: { upstreams, timeoutMs: 300, deadlineMs: 300 },
+    });
+    const udp = udpAsk(t.server.port, query('late.example', RRType.A), 800).catch((e: Error) => e);
+    const tcp = tcpExchange(t.server.port, [query('late2.example', RRType.A)], 1, 800).catch(
+      (e: Error) => e,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await t.close();
+    // The answers complete after close and must go nowhere, without an error escaping.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await udp).toBeInstanceOf(Error);
+    expect(await tcp).toBeInstanceOf(Error);
+  });
+
   it('before the first sync the cluster zone is SERVFAIL but forwarding already works', async () => {
     const t = await startTestServer(new Zone(), {
       forwarder: { upstreams: [{ host: '127.0.0.1', port: up.port }] },
