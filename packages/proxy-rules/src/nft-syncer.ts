@@ -11,40 +11,63 @@ export interface SyncResult extends Transaction {
 }
 
 /**
- * Keeps the kernel's table equal to the last ruleset given: incremental transactions while they
- * work, a full replacement first, on demand (`resync`) and after any failure. It remembers what
- * it last applied successfully, so a failed sync leaves it ready to converge on the next one.
+ * Keeps the kernel's table equal to the desired ruleset: incremental transactions while they
+ * work, a full replacement first, on demand (`resync`) and after any failure. nft applies a
+ * transaction all or nothing, so a failure leaves the previous state and the next call converges.
+ *
+ * Two ways to feed it: `sync(ruleset)` with immutable rulesets from `compile()` (it diffs against
+ * the last one applied), or `apply(commit)` with `ProxyRules.commit()` results, whose transaction
+ * is already computed from the changed services only.
  */
 export class NftSyncer {
+  /** The last ruleset `sync` applied, when it is a snapshot we may diff against. */
   private applied: Ruleset | undefined;
+  /** The kernel may not hold what the last transaction assumed: replace the table next time. */
+  private needsFull = true;
 
   constructor(private readonly runner: NftRunner) {}
 
-  /** Applies `next`, incrementally when a previous sync succeeded. */
+  /** Applies `next` (from `compile()`), incrementally when the previous sync succeeded. */
   async sync(next: Ruleset): Promise<SyncResult> {
-    if (!this.applied) return this.resync(next);
+    if (!this.applied || this.needsFull) return this.resync(next);
     const tx = renderIncremental(this.applied, next);
-    if (tx.text === '') {
-      this.applied = next;
-      return { ...tx, recovered: false };
-    }
-    try {
-      await this.runner(tx.text);
-    } catch {
-      // The kernel did not hold what we thought (rules deleted by hand, another writer).
-      this.applied = undefined;
-      return { ...(await this.resync(next)), recovered: true };
-    }
+    const result = await this.run(tx, next);
     this.applied = next;
-    return { ...tx, recovered: false };
+    return result;
+  }
+
+  /**
+   * Applies a precomputed transaction (`ProxyRules.commit()`); the ruleset is only used for a
+   * full replacement when the transaction fails or an earlier one did.
+   */
+  async apply(commit: { transaction: Transaction; ruleset: Ruleset }): Promise<SyncResult> {
+    const result = this.needsFull
+      ? await this.resync(commit.ruleset)
+      : await this.run(commit.transaction, commit.ruleset);
+    // The ruleset of a ProxyRules is updated in place: never keep it as a diff base.
+    this.applied = undefined;
+    return result;
   }
 
   /** Replaces the whole table atomically, whatever the kernel holds now. */
   async resync(next: Ruleset): Promise<SyncResult> {
     const text = renderFullSync(next);
+    this.needsFull = true;
     this.applied = undefined;
     await this.runner(text);
+    this.needsFull = false;
     this.applied = next;
     return { text, full: true, changed: [], recovered: false };
+  }
+
+  private async run(tx: Transaction, next: Ruleset): Promise<SyncResult> {
+    if (tx.text === '') return { ...tx, recovered: false };
+    try {
+      await this.runner(tx.text);
+    } catch {
+      // The kernel did not hold what we thought (rules deleted by hand, another writer).
+      return { ...(await this.resync(next)), recovered: true };
+    }
+    return { ...tx, recovered: false };
   }
 }

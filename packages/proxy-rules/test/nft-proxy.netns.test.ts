@@ -5,6 +5,7 @@ import { conntrackCleanup } from '../src/conntrack-cleanup.js';
 import type { Service } from '../src/model.js';
 import { renderDeleteTable } from '../src/nft-render.js';
 import { NftSyncer } from '../src/nft-syncer.js';
+import { ProxyRules } from '../src/proxy-state.js';
 import { ep, model, service, slice } from './fixtures.js';
 import { ADDR, type Topology, buildTopology, connect, nft, startEcho } from './topology.js';
 
@@ -217,6 +218,42 @@ describe('nftables rules in a node namespace', () => {
     ]);
     for (const argv of commands) await topo.node.execUnchecked(argv);
     expect(await connect(topo.client, CIP, 53, 'udp', 1, 40053)).toEqual([`ep2 ${ADDR.client}`]);
+  });
+
+  it('ProxyRules commits applied through NftSyncer.apply: partial updates, recovery after tampering', async () => {
+    const rules = new ProxyRules(topo.nodeInfo);
+    const applier = new NftSyncer((text) => nft(topo.node, text));
+    rules.upsertService(service('web', { clusterIP: CIP }));
+    rules.upsertService(service('old', { clusterIP: '10.96.0.11' }));
+    rules.upsertEndpointSlice(slice('web', [EP1]));
+    rules.upsertEndpointSlice(slice('old', [EP1]));
+    expect((await applier.apply(rules.commit())).full).toBe(true);
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
+
+    rules.upsertEndpointSlice(slice('web', [EP2]));
+    const partial = await applier.apply(rules.commit());
+    expect(partial).toMatchObject({
+      full: false,
+      recovered: false,
+      changed: ['default/web/tcp/http'],
+    });
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep2 ${ADDR.client}`]);
+
+    await topo.node.exec([
+      'nft',
+      'delete',
+      'element',
+      'inet',
+      'switchyard-proxy',
+      'service-ips-v4',
+      '{ 10.96.0.11 . tcp . 80 }',
+    ]);
+    await topo.node.exec(['nft', 'flush', 'chain', 'inet', 'switchyard-proxy', 'services']);
+    rules.deleteService('default', 'old');
+    rules.upsertEndpointSlice(slice('web', [EP1]));
+    const recovered = await applier.apply(rules.commit());
+    expect(recovered).toMatchObject({ full: true, recovered: true });
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
   });
 
   it('never touches other tables', async () => {
