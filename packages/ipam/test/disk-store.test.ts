@@ -7,7 +7,7 @@ import { DiskStore } from '../src/disk-store.js';
 import { IpamConfigError, LockTimeoutError, StoreError } from '../src/errors.js';
 import { FileLock } from '../src/file-lock.js';
 import { IpAddress } from '../src/ip-address.js';
-import { requireBuilt, tempDir } from './helpers.js';
+import { HOST_LOCAL, requireBuilt, startPlugin, tempDir } from './helpers.js';
 
 const ip = (s: string): IpAddress => IpAddress.parse(s);
 let dir: ReturnType<typeof tempDir>;
@@ -133,6 +133,32 @@ describe('FileLock', () => {
     const lock = FileLock.acquire(path, { timeoutMs: 5000 });
     expect(lock.held).toBe(true);
     lock.release();
+  });
+
+  it('holds off the real host-local binary until released (the interop guarantee)', async () => {
+    const store = new DiskStore('shared', { dataDir: dir.path });
+    store.withLock(() =>
+      store.reserve(ip('10.31.0.2'), { containerId: 'ours', ifName: 'eth0' }, 0),
+    );
+    const config = {
+      cniVersion: '1.0.0',
+      name: 'shared',
+      type: 'bridge',
+      ipam: { type: 'host-local', dataDir: dir.path, ranges: [[{ subnet: '10.31.0.0/24' }]] },
+    };
+    const lock = FileLock.acquire(join(store.dir, 'lock'));
+    const run = startPlugin(HOST_LOCAL, 'ADD', config, { containerId: 'theirs' });
+    try {
+      await sleep(500); // host-local needs ~20 ms when it is not blocked
+      expect(run.child.exitCode).toBeNull();
+      expect(existsSync(join(store.dir, '10.31.0.3'))).toBe(false);
+    } finally {
+      lock.release();
+    }
+    const r = await run.done;
+    expect(r.status, r.stdout).toBe(0);
+    // It saw our reservation and our cursor, and took the next address.
+    expect((r.json as { ips: { address: string }[] }).ips[0]!.address).toBe('10.31.0.3/24');
   });
 
   it('is released by the kernel when the holding process is killed with SIGKILL', () => {
