@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { MAX_UDP_SIZE } from './constants.js';
 import { ipFamily } from './ip.js';
 import type { Upstream } from './resolv-conf.js';
 
@@ -33,7 +32,11 @@ export function exchangeUdp(u: Upstream, query: Buffer, timeoutMs: number): Prom
       if (done) return;
       done = true;
       clearTimeout(timer);
-      socket.close();
+      try {
+        socket.close();
+      } catch {
+        // already closed by an earlier failure: nothing left to release
+      }
       if (err) reject(err);
       else resolve(reply as Buffer);
     };
@@ -46,14 +49,14 @@ export function exchangeUdp(u: Upstream, query: Buffer, timeoutMs: number): Prom
       if (msg.length >= 12 && msg.readUInt16BE(0) === id) finish(undefined, msg);
     });
     socket.connect(u.port, u.host, () => {
+      if (done) return; // timed out before the socket was ready
       try {
-        socket.setRecvBufferSize(MAX_UDP_SIZE * 16);
-      } catch {
-        // only a tuning hint
+        socket.send(query, (e) => {
+          if (e) finish(new UpstreamError(u, e.message));
+        });
+      } catch (e) {
+        finish(new UpstreamError(u, String(e)));
       }
-      socket.send(query, (e) => {
-        if (e) finish(new UpstreamError(u, e.message));
-      });
     });
   });
 }
