@@ -95,6 +95,26 @@ describe('iptables-restore backend', () => {
     expect(new Set(await connect(topo.client, CIP, 80, 'tcp', 10)).size).toBe(1);
   });
 
+  it('LoadBalancer ingress IP: allowed source ranges reach an endpoint, others are dropped', async () => {
+    const lb = (ranges: string[]): Service =>
+      service(
+        'lb',
+        {
+          type: 'LoadBalancer',
+          clusterIP: CIP,
+          loadBalancerSourceRanges: ranges,
+          ports: [{ name: 'http', port: 80, nodePort: 30080 }],
+        },
+        { lbIngress: [{ ip: '198.51.100.1' }] },
+      );
+    await apply([lb(['172.31.0.0/24'])], [slice('lb', [EP2])]);
+    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['ep2 10.244.2.1']);
+    await apply([lb(['10.0.0.0/8'])], [slice('lb', [EP2])]);
+    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['TIMEOUT']);
+    // NodePorts are not subject to the ranges (as upstream).
+    expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ep2 10.244.2.1']);
+  });
+
   it('removing a service deletes its chains', async () => {
     await apply([np()], [slice('np', [EP1, EP2])]);
     const before = (await topo.node.exec(['iptables-save', '-t', 'nat'])).stdout;

@@ -256,6 +256,26 @@ describe('nftables rules in a node namespace', () => {
     expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
   });
 
+  it('LoadBalancer ingress IP: allowed source ranges reach an endpoint, others are dropped', async () => {
+    const lb = (ranges: string[]): Service =>
+      service(
+        'lb',
+        {
+          type: 'LoadBalancer',
+          clusterIP: CIP,
+          loadBalancerSourceRanges: ranges,
+          ports: [{ name: 'http', port: 80, nodePort: 30080 }],
+        },
+        { lbIngress: [{ ip: '198.51.100.1' }] },
+      );
+    await apply([lb(['172.31.0.0/24'])], [slice('lb', [EP2])]);
+    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['ep2 10.244.2.1']);
+    await apply([lb(['10.0.0.0/8'])], [slice('lb', [EP2])]);
+    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['TIMEOUT']);
+    // NodePorts are not subject to the ranges (as upstream).
+    expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ep2 10.244.2.1']);
+  });
+
   it('never touches other tables', async () => {
     await topo.node.exec(['nft', 'add', 'table', 'inet', 'someone-else']);
     await topo.node.exec(['nft', 'add', 'chain', 'inet', 'someone-else', 'keep']);
