@@ -1,7 +1,7 @@
 /**
  * Every error this package throws. `cniCode` is the CNI error code a plugin should report, so the
  * `switchyard-ipam` executable (and any other caller speaking CNI) maps errors without guessing:
- * 5 I/O, 6 decode, 7 invalid config, and plugin-specific codes from 100 (the spec leaves 100+ free).
+ * 5 I/O, 7 invalid config, 11 try again, and plugin-specific codes from 100 (the spec leaves 100+ free).
  */
 export abstract class IpamError extends Error {
   abstract readonly cniCode: number;
@@ -42,12 +42,6 @@ export class IpamConfigError extends IpamError {
   ) {
     super(field ? `${field}: ${message}` : message);
   }
-}
-
-/** The configuration bytes are not JSON at all. */
-export class ConfigDecodeError extends IpamError {
-  override readonly name = 'ConfigDecodeError';
-  readonly cniCode = 6;
 }
 
 /** Every address of a range set is taken. */

@@ -1,6 +1,5 @@
 export {
   AlreadyAllocatedError,
-  ConfigDecodeError,
   InvalidAddressError,
   InvalidRangeError,
   IpamConfigError,
