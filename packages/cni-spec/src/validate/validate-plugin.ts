@@ -2,8 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createNetns, sweepStaleNetns, type Netns } from '@switchyard/linux';
-import { CniError } from '../errors.js';
-import { execPlugin } from '../exec/exec-plugin.js';
 import { isObject } from '../types/fields.js';
 import type { Result } from '../types/result.js';
 import { parseResult } from '../version/convert.js';
@@ -12,6 +10,7 @@ import { CheckList, type CheckResult } from './checks.js';
 import { defaultValidateConfig } from './default-config.js';
 import { heldAddresses } from './host-local-leaks.js';
 import { addresses, linkNames, vethNames } from './netns-state.js';
+import { PluginInvoker } from './plugin-invoker.js';
 
 export interface ValidateOptions {
   /** Path of the plugin binary; its file name is the plugin type. */
@@ -30,14 +29,6 @@ export interface ValidationReport {
   supportedVersions: string[];
   checks: CheckResult[];
   ok: boolean;
-}
-
-interface Invocation {
-  verb: string;
-  conf: object | string;
-  containerId?: string;
-  netns?: string;
-  omit?: readonly string[];
 }
 
 /**
@@ -68,55 +59,12 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
   let version = '0.1.0';
   try {
     const node = await newNs('valnode');
-    const call = async ({
-      verb,
-      conf,
-      containerId,
-      netns,
-      omit = [],
-    }: Invocation): Promise<Buffer> => {
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        CNI_COMMAND: verb,
-        CNI_CONTAINERID: containerId ?? ids.main,
-        CNI_NETNS: netns ?? '',
-        CNI_IFNAME: ifName,
-        CNI_PATH: path.join(':'),
-      };
-      for (const name of omit) delete env[name];
-      const stdin = typeof conf === 'string' ? conf : JSON.stringify(conf);
-      return execPlugin(opts.pluginPath, Buffer.from(stdin), {
-        env,
-        timeoutMs: 30_000,
-        wrapper: ['ip', 'netns', 'exec', node.name],
-        onStderr: () => undefined,
-      });
-    };
-    const expectError = async (
-      inv: Invocation,
-      code: number,
-      mention?: RegExp,
-    ): Promise<string> => {
-      let err: unknown;
-      try {
-        await call(inv);
-      } catch (e) {
-        err = e;
-      }
-      if (err === undefined) throw new Error(`succeeded; expected error code ${code}`);
-      if (!(err instanceof CniError)) throw err as Error;
-      if (err.code !== code)
-        throw new Error(`got code ${err.code} (${err.message}); expected ${code}`);
-      if (mention && !mention.test(err.message)) {
-        throw new Error(`message ${JSON.stringify(err.message)} does not name ${mention.source}`);
-      }
-      return `code ${code}: ${err.message}`;
-    };
+    const plugin = new PluginInvoker(opts.pluginPath, path, ifName, node.name, ids.main);
 
     // VERSION
     await checks.run('VERSION answers', async () => {
       const info = JSON.parse(
-        (await call({ verb: 'VERSION', conf: { cniVersion: '1.1.0' } })).toString(),
+        (await plugin.call({ verb: 'VERSION', conf: { cniVersion: '1.1.0' } })).toString(),
       ) as unknown;
       if (!isObject(info) || !Array.isArray(info.supportedVersions)) {
         throw new Error(`no supportedVersions in ${JSON.stringify(info)}`);
@@ -141,7 +89,7 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
 
     // Input validation
     await checks.run('missing env -> code 4', () =>
-      expectError(
+      plugin.expectError(
         { verb: 'ADD', conf, omit: ['CNI_CONTAINERID', 'CNI_NETNS'] },
         4,
         /CNI_CONTAINERID|CNI_NETNS/,
@@ -149,10 +97,13 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
     );
     const pod = await newNs('valpod');
     await checks.run('garbage stdin -> code 6', () =>
-      expectError({ verb: 'ADD', conf: '{this is not json', netns: pod.path }, 6),
+      plugin.expectError({ verb: 'ADD', conf: '{this is not json', netns: pod.path }, 6),
     );
     await checks.run('unsupported version -> code 1', () =>
-      expectError({ verb: 'ADD', conf: { ...conf, cniVersion: '99.0.0' }, netns: pod.path }, 1),
+      plugin.expectError(
+        { verb: 'ADD', conf: { ...conf, cniVersion: '99.0.0' }, netns: pod.path },
+        1,
+      ),
     );
 
     // ADD / CHECK / DEL
@@ -162,7 +113,9 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
     const nodeVeths = await vethNames(node);
     let raw: unknown;
     const added = await checks.run(`ADD (${version})`, async () => {
-      raw = JSON.parse((await call({ verb: 'ADD', conf, netns: pod.path })).toString()) as unknown;
+      raw = JSON.parse(
+        (await plugin.call({ verb: 'ADD', conf, netns: pod.path })).toString(),
+      ) as unknown;
       if (!isObject(raw) || raw.cniVersion !== version) {
         throw new Error(
           `result cniVersion is ${JSON.stringify(isObject(raw) ? raw.cniVersion : raw)}, config is ${version}`,
@@ -204,11 +157,12 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
     else
       await checks.run(
         'CHECK',
-        async () => void (await call({ verb: 'CHECK', conf: withPrev(conf), netns: pod.path })),
+        async () =>
+          void (await plugin.call({ verb: 'CHECK', conf: withPrev(conf), netns: pod.path })),
       );
 
     await checks.run('DEL', async () => {
-      await call({ verb: 'DEL', conf: withPrev(conf), netns: pod.path });
+      await plugin.call({ verb: 'DEL', conf: withPrev(conf), netns: pod.path });
       const left = await addresses(pod);
       if (left.length) throw new Error(`addresses left in the pod namespace: ${left.join(', ')}`);
       const veths = diff(await vethNames(node), nodeVeths);
@@ -223,13 +177,13 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
       ].join('; ');
     });
     await checks.run('DEL again (idempotent)', async () => {
-      await call({ verb: 'DEL', conf: withPrev(conf), netns: pod.path });
+      await plugin.call({ verb: 'DEL', conf: withPrev(conf), netns: pod.path });
     });
     await checks.run('DEL with the namespace gone', async () => {
       const gone = await newNs('valgone');
-      await call({ verb: 'ADD', conf, containerId: ids.gone, netns: gone.path });
+      await plugin.call({ verb: 'ADD', conf, containerId: ids.gone, netns: gone.path });
       await gone.delete();
-      await call({ verb: 'DEL', conf, containerId: ids.gone, netns: gone.path });
+      await plugin.call({ verb: 'DEL', conf, containerId: ids.gone, netns: gone.path });
       const held = await leaks([ids.gone]);
       if (held.length) throw new Error(`IPAM still holds ${held.join(', ')}`);
       const extra = diff(await linkNames(node), nodeLinks);
@@ -245,15 +199,18 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
       checks.skip('STATUS', why);
       checks.skip('GC releases invalid attachments', why);
     } else {
-      await checks.run('STATUS', async () => void (await call({ verb: 'STATUS', conf: conf11 })));
+      await checks.run(
+        'STATUS',
+        async () => void (await plugin.call({ verb: 'STATUS', conf: conf11 })),
+      );
       await checks.run('GC releases invalid attachments', async () => {
         const drop = await newNs('valgc');
         const keep = await newNs('valgc');
-        await call({ verb: 'ADD', conf: conf11, containerId: ids.gcDrop, netns: drop.path });
-        await call({ verb: 'ADD', conf: conf11, containerId: ids.gcKeep, netns: keep.path });
+        await plugin.call({ verb: 'ADD', conf: conf11, containerId: ids.gcDrop, netns: drop.path });
+        await plugin.call({ verb: 'ADD', conf: conf11, containerId: ids.gcKeep, netns: keep.path });
         // Only a plugin that allocated from the store can be judged on what GC released.
         const heldBefore = await leaks([ids.gcDrop, ids.gcKeep]);
-        await call({
+        await plugin.call({
           verb: 'GC',
           conf: {
             ...conf11,
@@ -262,8 +219,8 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
         });
         const dropped = await leaks([ids.gcDrop]);
         const kept = await leaks([ids.gcKeep]);
-        await call({ verb: 'DEL', conf: conf11, containerId: ids.gcDrop, netns: drop.path });
-        await call({ verb: 'DEL', conf: conf11, containerId: ids.gcKeep, netns: keep.path });
+        await plugin.call({ verb: 'DEL', conf: conf11, containerId: ids.gcDrop, netns: drop.path });
+        await plugin.call({ verb: 'DEL', conf: conf11, containerId: ids.gcKeep, netns: keep.path });
         if (dropped.length) {
           throw new Error(`GC left ${dropped.join(', ')} held for an invalid attachment`);
         }
