@@ -289,7 +289,29 @@ describe('testbed', () => {
     expect(existsSync(`${dir}/pods/${pod.metadata!.uid}`)).toBe(false);
   });
 
-  it('the switchyard CLI runs kubectl, exec and status against this testbed', () => {
+  it('the switchyard CLI runs kubectl, exec, logs and status against this testbed', async () => {
+    // The container's command gets kubelet's $(VAR) expansion; its output goes to the log file.
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: {
+        metadata: { name: 'talker' },
+        spec: {
+          nodeName: 'node-2',
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'say',
+              image: 'switchyard/toolbox',
+              command: ['echo', 'node dir $(SWITCHYARD_TESTBED_NODE_DIR)'],
+            },
+          ],
+        },
+      },
+    });
+    await eventually('pod talker to succeed', async () => {
+      const p = await core.readNamespacedPod({ name: 'talker', namespace: 'default' });
+      return p.status?.phase === 'Succeeded' ? p : undefined;
+    });
     const env = { ...process.env, SWITCHYARD_TESTBED: NAME };
     const cli = (...args: string[]): ReturnType<typeof spawnSync> =>
       spawnSync(process.execPath, [CLI, 'testbed', ...args], {
@@ -305,6 +327,10 @@ describe('testbed', () => {
     expect(addr.status).toBe(0);
     expect(addr.stdout).toContain(tb.nodes[1]!.internalIP);
     expect(cli('exec', 'nosuchpod', '--', 'true').stderr).toContain('has no pod default/nosuchpod');
+    const logs = cli('logs', 'talker');
+    expect(logs.status).toBe(0);
+    expect(logs.stdout).toBe(`node dir ${tb.nodeDir('node-2')}\n`);
+    expect(cli('logs', 'talker', '-c', 'nope').stderr).toContain('has no container nope');
     const status = cli('status', '--name', NAME, '--json');
     expect(JSON.parse(status.stdout as string)).toMatchObject({ name: NAME, phase: 'ready' });
   });

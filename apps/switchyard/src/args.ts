@@ -15,7 +15,8 @@ export type Command =
   | { kind: 'down'; name?: string }
   | { kind: 'status'; name?: string; json: boolean }
   | { kind: 'kubectl'; args: string[] }
-  | { kind: 'exec'; target: ExecTarget; command: string[] };
+  | { kind: 'exec'; target: ExecTarget; command: string[] }
+  | { kind: 'logs'; namespace: string; pod: string; container?: string };
 
 export type ExecTarget = { node: string } | { namespace: string; pod: string };
 
@@ -26,6 +27,7 @@ export const USAGE = `usage:
   switchyard testbed kubectl ARGS...
   switchyard testbed exec [-n NAMESPACE] POD -- CMD...
   switchyard testbed exec node/NAME -- CMD...
+  switchyard testbed logs [-n NAMESPACE] POD [-c CONTAINER]
 
 The testbed is named "main" unless --name or SWITCHYARD_TESTBED says otherwise.`;
 
@@ -75,6 +77,8 @@ export function parseArgs(argv: readonly string[]): Command {
       return { kind: 'kubectl', args: rest };
     case 'exec':
       return parseExec(rest);
+    case 'logs':
+      return parseLogs(rest);
     default:
       throw new UsageError(`unknown testbed command ${JSON.stringify(verb)}`);
   }
@@ -111,6 +115,29 @@ function parseExec(args: readonly string[]): Command {
   }
   const pod = target.startsWith('pod/') ? target.slice('pod/'.length) : target;
   return { kind: 'exec', target: { namespace, pod }, command };
+}
+
+function parseLogs(args: readonly string[]): Command {
+  let namespace = 'default';
+  let container: string | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-n' || a === '--namespace' || a === '-c' || a === '--container') {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      if (a === '-n' || a === '--namespace') namespace = v;
+      else container = v;
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown logs flag ${a}`);
+    } else {
+      positional.push(a.startsWith('pod/') ? a.slice('pod/'.length) : a);
+    }
+  }
+  if (positional.length !== 1 || !positional[0]) throw new UsageError('logs takes exactly one POD');
+  const cmd: Extract<Command, { kind: 'logs' }> = { kind: 'logs', namespace, pod: positional[0] };
+  if (container !== undefined) cmd.container = container;
+  return cmd;
 }
 
 /** `--flag value` / `--flag=value` for `valued`, bare `--flag` for `booleans`; nothing else. */

@@ -1,5 +1,5 @@
 import { type Command, USAGE, UsageError, parseArgs } from './args.js';
-import { down, exec, kubectl, status, up } from './testbed-commands.js';
+import { down, exec, kubectl, logs, status, up } from './testbed-commands.js';
 
 /** Runs one `switchyard` command line; resolves with the process exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -30,6 +30,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await kubectl(cmd.args);
       case 'exec':
         return await exec(cmd.target, cmd.command);
+      case 'logs':
+        return await logs(cmd);
     }
   } catch (e) {
     console.error(`switchyard: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import {
   DEFAULT_NAME,
@@ -98,6 +99,19 @@ export async function exec(target: ExecTarget, command: readonly string[]): Prom
       ? nodeNetns(tb.layout.netnsPrefix, target.node)
       : await tb.podNetns(target.namespace, target.pod);
   return passthrough(['ip', 'netns', 'exec', netns, ...command]);
+}
+
+export async function logs(cmd: Extract<Command, { kind: 'logs' }>): Promise<number> {
+  const tb = await openTestbed(testbedName());
+  const path = await tb.podLogPath(cmd.namespace, cmd.pod, cmd.container);
+  try {
+    process.stdout.write(await readFile(path));
+    return 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    console.error(`no output yet (the container has not started): ${path}`);
+    return 1;
+  }
 }
 
 /** Runs a command with our stdio and returns its exit code (128+N when killed by signal N). */

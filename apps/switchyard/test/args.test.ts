@@ -53,6 +53,20 @@ describe('switchyard command line', () => {
     });
   });
 
+  it('parses logs with namespace and container', () => {
+    expect(parseArgs(['testbed', 'logs', 'web'])).toEqual({
+      kind: 'logs',
+      namespace: 'default',
+      pod: 'web',
+    });
+    expect(parseArgs(['testbed', 'logs', '-n', 'kube-system', 'pod/dns', '-c', 'dns'])).toEqual({
+      kind: 'logs',
+      namespace: 'kube-system',
+      pod: 'dns',
+      container: 'dns',
+    });
+  });
+
   it('help for no arguments', () => {
     expect(parseArgs([])).toEqual({ kind: 'help' });
     expect(parseArgs(['testbed'])).toEqual({ kind: 'help' });
@@ -72,6 +86,10 @@ describe('switchyard command line', () => {
     [['testbed', 'exec', 'a', 'b', '--', 'ls']],
     [['testbed', 'exec', '-x', 'a', '--', 'ls']],
     [['testbed', 'exec', 'node/', '--', 'ls']],
+    [['testbed', 'logs']],
+    [['testbed', 'logs', 'a', 'b']],
+    [['testbed', 'logs', 'a', '-c']],
+    [['testbed', 'logs', '-f', 'a']],
   ])('rejects %j with a UsageError', (argv) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
   });

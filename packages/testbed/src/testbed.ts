@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import {
   type RunOptions,
   type RunResult,
@@ -69,6 +69,11 @@ export interface Testbed {
   ): Promise<RunResult>;
   /** The network namespace a pod runs in (its own, or its node's for hostNetwork pods). */
   podNetns(namespace: string, pod: string): Promise<string>;
+  /**
+   * The file a container's output goes to (there is no kubelet API for `kubectl logs`); the
+   * first container when none is named. It exists once the container has started.
+   */
+  podLogPath(namespace: string, pod: string, container?: string): Promise<string>;
   /** `<stateDir>/nodes/<node>`: the node's net.d, CNI cache, host-local data and pod files. */
   nodeDir(node: string): string;
   down(): Promise<TeardownReport>;
@@ -280,18 +285,33 @@ function refuseIfInUse(state: TestbedState): void {
 function attach(state: TestbedState, layout: TestbedLayout, kubeConfig: KubeConfig): Testbed {
   const opts = state.options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const podNs = async (namespace: string, pod: string): Promise<string> => {
+  const scheduledPod = async (namespace: string, pod: string): Promise<V1Pod> => {
     const p = await core.readNamespacedPod({ name: pod, namespace }).catch((e: unknown) => {
       if ((e as { code?: number }).code !== 404) throw e;
       throw new TestbedStateError(state.name, `has no pod ${namespace}/${pod}`);
     });
-    const uid = p.metadata?.uid;
-    const node = p.spec?.nodeName;
-    if (!uid || !node)
+    if (!p.metadata?.uid || !p.spec?.nodeName) {
       throw new TestbedStateError(state.name, `pod ${namespace}/${pod} is not scheduled`);
-    return p.spec?.hostNetwork
-      ? nodeNetns(layout.netnsPrefix, node)
-      : podNetns(layout.netnsPrefix, uid);
+    }
+    return p;
+  };
+  const podNs = async (namespace: string, pod: string): Promise<string> => {
+    const p = await scheduledPod(namespace, pod);
+    return p.spec!.hostNetwork
+      ? nodeNetns(layout.netnsPrefix, p.spec!.nodeName!)
+      : podNetns(layout.netnsPrefix, p.metadata!.uid!);
+  };
+  const podLog = async (namespace: string, pod: string, container?: string): Promise<string> => {
+    const p = await scheduledPod(namespace, pod);
+    const names = p.spec!.containers.map((c) => c.name);
+    const name = container ?? names[0]!;
+    if (!names.includes(name)) {
+      throw new TestbedStateError(
+        state.name,
+        `pod ${namespace}/${pod} has no container ${name} (it has ${names.join(', ')})`,
+      );
+    }
+    return `${nodeDir(layout.stateDir, p.spec!.nodeName!)}/pods/${p.metadata!.uid}/${name}.log`;
   };
   return {
     name: state.name,
@@ -309,6 +329,7 @@ function attach(state: TestbedState, layout: TestbedLayout, kubeConfig: KubeConf
     execInPod: async (namespace, pod, argv, o) =>
       runUnchecked(['ip', 'netns', 'exec', await podNs(namespace, pod), ...argv], o),
     podNetns: podNs,
+    podLogPath: podLog,
     nodeDir: (node) => nodeDir(layout.stateDir, node),
     down: () => teardown(layout.netnsPrefix, layout.stateDir),
   };

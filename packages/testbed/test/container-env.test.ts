@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ContainerEnvError, containerEnv } from '../src/node-runtime/container-env.js';
+import { ContainerEnvError, containerEnv, expandVars } from '../src/node-runtime/container-env.js';
 
 const pod: V1Pod = {
   metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { app: 'web' } },
@@ -71,5 +71,13 @@ describe('container environment', () => {
         ctx,
       ),
     ).toThrow(/spec\.bogus/);
+  });
+
+  it('expands $(VAR) in command arguments, as kubelet does', () => {
+    const env = { DIR: '/state/nodes/node-1' };
+    expect(expandVars('--cni-conf-dir=$(DIR)/net.d', env)).toBe(
+      '--cni-conf-dir=/state/nodes/node-1/net.d',
+    );
+    expect(expandVars('$(NOPE) $$(DIR) $$', env)).toBe('$(NOPE) $(DIR) $');
   });
 });

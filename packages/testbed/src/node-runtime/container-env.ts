@@ -6,6 +6,8 @@ export interface EnvContext {
   /** Where the pod's ServiceAccount kubeconfig is. */
   kubeconfig?: string;
   serviceAccountDir?: string;
+  /** The node's testbed directory (its CNI net.d, cache and IPAM state live below it). */
+  nodeDir?: string;
   apiserverHost: string;
   apiserverPort: number;
 }
@@ -43,9 +45,12 @@ export function containerEnv(
   };
   if (ctx.kubeconfig) env.KUBECONFIG = ctx.kubeconfig;
   if (ctx.serviceAccountDir) env.SWITCHYARD_SERVICEACCOUNT_DIR = ctx.serviceAccountDir;
+  // Without volumes, a node agent (e.g. a CNI DaemonSet) finds the node's net.d through this,
+  // e.g. `args: ["--cni-conf-dir=$(SWITCHYARD_TESTBED_NODE_DIR)/net.d"]`.
+  if (ctx.nodeDir) env.SWITCHYARD_TESTBED_NODE_DIR = ctx.nodeDir;
   for (const v of container.env ?? []) {
     if (v.value !== undefined) {
-      env[v.name] = expand(v.value, env);
+      env[v.name] = expandVars(v.value, env);
     } else if (v.valueFrom?.fieldRef) {
       env[v.name] = fieldRef(pod, v.valueFrom.fieldRef.fieldPath, ctx);
     } else if (v.valueFrom) {
@@ -59,7 +64,8 @@ export function containerEnv(
   return env;
 }
 
-function expand(value: string, env: Record<string, string>): string {
+/** kubelet's `$(VAR)` expansion (`$$` escapes), used for env values, command and args. */
+export function expandVars(value: string, env: Record<string, string>): string {
   // $$ escapes; $(NAME) expands when NAME is defined, else stays literally.
   return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) =>
     name === undefined ? '$' : (env[name] ?? m),

@@ -4,7 +4,7 @@ import type { NodeApi } from './api.js';
 import { MERGE_PATCH } from './api.js';
 import type { NodeRuntimeConfig } from './config.js';
 import { Container, type RestartPolicy } from './container.js';
-import { ContainerEnvError, containerEnv } from './container-env.js';
+import { ContainerEnvError, containerEnv, expandVars } from './container-env.js';
 import { type ImageContext, resolveImage } from './images.js';
 import { type Logger, errorMessage, httpStatus } from './logger.js';
 import { type ConditionHistory, buildPodStatus, podPhase } from './pod-status.js';
@@ -130,7 +130,7 @@ export class PodWorker {
       // Nothing will run again: release the address, keep the pod object and its status.
       this.stopProbes();
       await this.publish();
-      await this.teardown();
+      await this.teardown(true);
       this.completed = true;
       return;
     }
@@ -190,11 +190,13 @@ export class PodWorker {
             hostIP: this.deps.config.internalIP,
             kubeconfig: sandbox.kubeconfig,
             serviceAccountDir: sandbox.serviceAccountDir,
+            nodeDir: this.deps.config.dir,
             apiserverHost: this.deps.config.apiserverHost,
             apiserverPort: this.deps.config.apiserverPort,
           });
           launch = {
-            argv: image.argv,
+            // kubelet expands $(VAR) in command and args with the container's environment.
+            argv: image.argv.map((a) => expandVars(a, env)),
             env: { ...env, ...image.env },
             netns: sandbox.netns,
             log: `${logDir}/${spec.name}.log`,
@@ -314,14 +316,17 @@ export class PodWorker {
     await Promise.all(this.containers.map((c) => c.container.stop(graceMs)));
   }
 
-  private async teardown(): Promise<void> {
+  /** Releases the sandbox; `keepFiles` keeps the logs of a pod that ran to completion. */
+  private async teardown(keepFiles = false): Promise<void> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    if (!this.sandbox) return;
     const sandbox = this.sandbox;
     this.sandbox = undefined;
-    await this.deps.sandboxes.destroy(sandbox);
-    this.deps.log('info', 'sandbox removed', { pod: this.key, podIP: sandbox.podIP });
+    if (sandbox) {
+      await this.deps.sandboxes.destroy(sandbox, keepFiles);
+      this.deps.log('info', 'sandbox removed', { pod: this.key, podIP: sandbox.podIP });
+    }
+    if (!keepFiles) await this.deps.sandboxes.removeFiles(this.uid);
   }
 
   private async deleteForGood(): Promise<void> {

@@ -85,8 +85,11 @@ export class Sandboxes {
     }
   }
 
-  /** Kills what runs in the pod's namespace, CNI DEL, removes the namespace and the pod's files. */
-  async destroy(record: SandboxRecord): Promise<void> {
+  /**
+   * Kills what runs in the pod's namespace, CNI DEL, removes the namespace, then the pod's files
+   * unless `keepFiles` (a pod that ran to completion keeps its logs until it is deleted).
+   */
+  async destroy(record: SandboxRecord, keepFiles = false): Promise<void> {
     if (!record.hostNetwork) {
       await killProcessesIn(record.netns);
       let lastError: unknown;
@@ -109,7 +112,12 @@ export class Sandboxes {
       await runUnchecked(['ip', 'netns', 'delete', record.netns]);
       await rm(netnsEtcDir(record.netns), { recursive: true, force: true });
     }
-    await rm(this.podDir(record.uid), { recursive: true, force: true });
+    if (!keepFiles) await this.removeFiles(record.uid);
+  }
+
+  /** The pod's directory: sandbox record, ServiceAccount files, container logs. */
+  async removeFiles(uid: string): Promise<void> {
+    await rm(this.podDir(uid), { recursive: true, force: true });
   }
 
   /** Sandboxes left by an earlier run of this node runtime (it restarted): tear them all down. */
