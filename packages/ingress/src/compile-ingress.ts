@@ -192,6 +192,16 @@ function compileOne(p: Parsed, out: CompiledIngresses): Route[] {
       });
     });
   });
+  const ruleHosts = new Set(routes.map((r) => formatHostPattern(r.host)));
+  for (const h of tls) {
+    if (!ruleHosts.has(h)) {
+      out.problems.push({
+        ingress: key,
+        rejected: false,
+        message: `tls host ${h} matches no rule host`,
+      });
+    }
+  }
   if (defaultBackend && !out.fallback && !a.canary) {
     out.fallback = actionOf(defaultBackend, { type: 'Prefix', value: '/' }, a, a.forceSslRedirect);
   }

@@ -181,6 +181,19 @@ describe('Ingress defaults, conflicts and errors', () => {
     ]);
   });
 
+  it('warns about spec.tls hosts that no rule serves', () => {
+    const compiled = compileIngresses([
+      ingress('t', {
+        tls: [{ hosts: ['a.com', 'typo.com'] }],
+        rules: [{ host: 'a.com', http: { paths: [ipath('/')] } }],
+      }),
+    ]);
+    expect(compiled.routes).toHaveLength(1);
+    expect(compiled.problems).toEqual([
+      { ingress: 'default/t', rejected: false, message: 'tls host typo.com matches no rule host' },
+    ]);
+  });
+
   it('rejects invalid hostnames and resource backends', () => {
     const compiled = compileIngresses([
       ingress('h', { rules: [{ host: 'Bad_Host!', http: { paths: [ipath('/')] } }] }),
