@@ -94,6 +94,16 @@ describe('switchyard-ipam verbs', () => {
       code: 102,
       msg: expect.stringMatching(/10\.50\.0\.77 is not available/),
     });
+    // The ipRanges capability: a runtime-provided range set comes first. That shifts the other
+    // sets' cursor files (as in host-local), so they restart from their first free address.
+    const withRanges = { ...a.conf, runtimeConfig: { ipRanges: [[{ subnet: '10.53.0.0/28' }]] } };
+    const r3 = runPlugin(plugin, 'ADD', withRanges, { containerId: 'p4' });
+    expect((r3.json as { ips: { address: string }[] }).ips.map((i) => i.address)).toEqual([
+      '10.53.0.2/28',
+      '10.50.0.2/24',
+      'fd00:50::3/64',
+    ]);
+    runPlugin(plugin, 'DEL', withRanges, { containerId: 'p4' });
     const unknownArg = runPlugin(plugin, 'ADD', a.conf, { containerId: 'p3', args: 'FOO=bar' });
     expect(unknownArg.json).toMatchObject({ code: 2 });
     expect(Object.keys(snapshot(a.dir)).filter((f) => /^\d|:/.test(f))).toEqual([
