@@ -42,3 +42,14 @@ export class ResolvConfError extends Error {
     super(`resolv.conf line ${line}: ${message}`);
   }
 }
+
+/** An option passed to the resolver, forwarder or servers is out of range or malformed. */
+export class DnsConfigError extends Error {
+  override readonly name = 'DnsConfigError';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`${option}: ${message}`);
+  }
+}

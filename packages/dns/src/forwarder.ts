@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DnsCache, type CachedAnswer } from './cache.js';
 import { RCode } from './constants.js';
-import { DnsDecodeError } from './errors.js';
+import { DnsConfigError, DnsDecodeError } from './errors.js';
 import { emptyFlags, type Message, type Question } from './message.js';
 import type { DnsMetrics } from './metrics.js';
 import { canonicalName } from './names.js';
@@ -54,7 +54,7 @@ export class Forwarder {
 
   constructor(options: ForwarderOptions) {
     if (options.upstreams.length === 0)
-      throw new TypeError('Forwarder needs at least one upstream');
+      throw new DnsConfigError('upstreams', 'at least one is needed');
     this.upstreams = options.upstreams;
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.deadlineMs = options.deadlineMs ?? 5000;

@@ -1,4 +1,10 @@
-export { DnsDecodeError, DnsEncodeError, ResolvConfError, ZoneInputError } from './errors.js';
+export {
+  DnsConfigError,
+  DnsDecodeError,
+  DnsEncodeError,
+  ResolvConfError,
+  ZoneInputError,
+} from './errors.js';
 export {
   CLASSIC_UDP_SIZE,
   MAX_MESSAGE_SIZE,

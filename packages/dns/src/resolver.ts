@@ -1,7 +1,14 @@
 import { RCode, RRClass, RRType } from './constants.js';
-import { ipFamily } from './ip.js';
+import { DnsConfigError, DnsEncodeError } from './errors.js';
+import { canonicalIp, ipFamily } from './ip.js';
 import type { Question, ResourceRecord } from './message.js';
-import { canonicalName, dashedLabelToIp, isSubdomain, reverseNameToIp } from './names.js';
+import {
+  canonicalName,
+  dashedLabelToIp,
+  isSubdomain,
+  nameLabels,
+  reverseNameToIp,
+} from './names.js';
 import type { EndpointEntry, PortEntry, ServiceEntry } from './objects.js';
 import type { Zone } from './zone.js';
 
@@ -53,11 +60,24 @@ export class Resolver {
     private readonly zone: Zone,
     options: ResolverOptions = {},
   ) {
-    this.zoneName = canonicalName(options.zone ?? 'cluster.local');
+    this.zoneName = zoneOption('zone', options.zone ?? 'cluster.local');
     this.ttl = options.ttl ?? 5;
+    if (!Number.isInteger(this.ttl) || this.ttl < 0 || this.ttl > 0x7fffffff)
+      throw new DnsConfigError('ttl', `must be a whole number of seconds, got ${this.ttl}`);
     this.podMode = options.podMode ?? 'insecure';
-    this.reverseZones = (options.reverseZones ?? ['in-addr.arpa', 'ip6.arpa']).map(canonicalName);
-    this.nameserverIps = options.nameserverIps ?? [];
+    if (!['disabled', 'insecure', 'verified'].includes(this.podMode))
+      throw new DnsConfigError(
+        'podMode',
+        `must be disabled, insecure or verified, got ${this.podMode}`,
+      );
+    this.reverseZones = (options.reverseZones ?? ['in-addr.arpa', 'ip6.arpa']).map((z) =>
+      zoneOption('reverseZones', z),
+    );
+    this.nameserverIps = (options.nameserverIps ?? []).map((ip) => {
+      const c = canonicalIp(ip);
+      if (!c) throw new DnsConfigError('nameserverIps', `not an IP address: ${ip}`);
+      return c;
+    });
   }
 
   /** True when `name` is one this resolver is authoritative for (cluster or reverse zones). */
@@ -360,6 +380,19 @@ export class Resolver {
       },
     };
   }
+}
+
+/** A zone name option: canonical, non-empty, and encodable. */
+function zoneOption(option: string, name: string): string {
+  const zone = canonicalName(name);
+  try {
+    if (nameLabels(zone).length === 0)
+      throw new DnsConfigError(option, 'the root zone cannot be served');
+  } catch (e) {
+    if (e instanceof DnsEncodeError) throw new DnsConfigError(option, e.message);
+    throw e;
+  }
+  return zone;
 }
 
 interface SrvTarget {

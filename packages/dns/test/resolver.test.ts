@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RCode, RRType } from '../src/constants.js';
-import { ZoneInputError } from '../src/errors.js';
+import { DnsConfigError, ZoneInputError } from '../src/errors.js';
+import { Forwarder } from '../src/forwarder.js';
 import { Resolver, type ResolverOptions } from '../src/resolver.js';
 import { Zone } from '../src/zone.js';
 import { fixtureZone, pod, service, slice } from './fixtures.js';
@@ -304,6 +305,19 @@ describe('search-path edge cases (kubelet search list, e2e)', () => {
       expect(ask(name, T.A), name).toEqual(nx);
     // An underscore search domain outside the zone is simply not ours.
     expect(ask('svc1.my_domain.example', T.A)).toBeUndefined();
+  });
+});
+
+describe('options', () => {
+  it('rejects bad options with DnsConfigError naming the option', () => {
+    const z = new Zone();
+    expect(() => new Resolver(z, { ttl: -1 })).toThrow(DnsConfigError);
+    expect(() => new Resolver(z, { ttl: 1.5 })).toThrow(/ttl/);
+    expect(() => new Resolver(z, { zone: '.' })).toThrow(/zone: the root zone/);
+    expect(() => new Resolver(z, { zone: `${'x'.repeat(64)}.local` })).toThrow(/zone: .*63/);
+    expect(() => new Resolver(z, { podMode: 'sometimes' as 'insecure' })).toThrow(/podMode/);
+    expect(() => new Resolver(z, { nameserverIps: ['dns'] })).toThrow(/nameserverIps/);
+    expect(() => new Forwarder({ upstreams: [] })).toThrow(DnsConfigError);
   });
 });
 
