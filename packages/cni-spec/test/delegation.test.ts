@@ -75,7 +75,9 @@ describe('delegation', { timeout: 30_000 }, () => {
     const { list, runtime, held } = await setup({ failAfterIpam: true });
     const err = await runtime.addNetworkList(list, rt).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InternalError);
-    expect((err as InternalError).msg).toBe('could not configure the interface');
+    expect((err as InternalError).msg).toBe(
+      'plugin wrapper (ADD): could not configure the interface',
+    );
     // host-local did allocate (it recorded the address it handed out) but it is free again.
     expect(await readdir(join(dataDirOf(list), 'delegnet'))).toContain('last_reserved_ip.0');
     expect(await held()).toEqual([]);

@@ -207,7 +207,7 @@ describe('runtime side', { timeout: 30_000 }, () => {
     list.plugins[0]!.failOn = 'ADD';
     const err = await rt.addNetworkList(list, pod()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TryAgainLaterError);
-    expect((err as TryAgainLaterError).msg).toBe('rec-a refuses ADD');
+    expect((err as TryAgainLaterError).msg).toBe('plugin rec-a (ADD): rec-a refuses ADD');
     expect((await readLog(log)).map((l) => l.plugin)).toEqual(['rec-a']);
     await expect(stat(join(cache, 'results', 'testnet-ctr1-eth0'))).rejects.toThrow(/ENOENT/);
   });

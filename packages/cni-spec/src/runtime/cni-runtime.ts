@@ -3,6 +3,7 @@ import {
   IncompatibleVersionError,
   InvalidNetworkConfigError,
   UnknownContainerError,
+  cniErrorFor,
   toCniError,
 } from '../errors.js';
 import { execPlugin, findInPath } from '../exec/exec-plugin.js';
@@ -278,12 +279,18 @@ export class CniRuntime {
       env.CNI_IFNAME = rt.ifName;
       env.CNI_ARGS = formatCniArgs(rt.args ?? []);
     }
-    return execPlugin(pluginPath, stdin, {
-      env,
-      timeoutMs: this.timeoutMs,
-      ...(this.opts.execWrapper ? { wrapper: this.opts.execWrapper } : {}),
-      onStderr: this.opts.onStderr ?? ((chunk) => void process.stderr.write(chunk)),
-    });
+    try {
+      return await execPlugin(pluginPath, stdin, {
+        env,
+        timeoutMs: this.timeoutMs,
+        ...(this.opts.execWrapper ? { wrapper: this.opts.execWrapper } : {}),
+        onStderr: this.opts.onStderr ?? ((chunk) => void process.stderr.write(chunk)),
+      });
+    } catch (e) {
+      // Say which plugin of the chain failed; the class and code stay the plugin's.
+      const err = toCniError(e);
+      throw cniErrorFor(err.code, `plugin ${plugin.type} (${verb}): ${err.msg}`, err.details);
+    }
   }
 }
 
