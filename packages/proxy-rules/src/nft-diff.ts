@@ -3,6 +3,7 @@ import {
   affinitySetCommand,
   chainCommand,
   elementCommands,
+  clusterIpCommands,
   hairpinCommands,
   mapCommand,
   renderFullSync,
@@ -105,24 +106,16 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
   }
 
   for (const family of FAMILIES) {
-    const was = prev.hairpin[family];
-    const now = next.hairpin[family];
-    deletes.push(
-      ...hairpinCommands(
-        next,
-        family,
-        [...was.keys()].filter((ip) => !now.has(ip)),
-        'delete',
-      ),
-    );
-    adds.push(
-      ...hairpinCommands(
-        next,
-        family,
-        [...now.keys()].filter((ip) => !was.has(ip)),
-        'add',
-      ),
-    );
+    const diff = <T>(was: Map<string, T>, now: Map<string, T>) => ({
+      gone: [...was.keys()].filter((ip) => !now.has(ip)),
+      fresh: [...now.keys()].filter((ip) => !was.has(ip)),
+    });
+    const pins = diff(prev.hairpin[family], next.hairpin[family]);
+    const cips = diff(prev.clusterIPs[family], next.clusterIPs[family]);
+    deletes.push(...hairpinCommands(next, family, pins.gone, 'delete'));
+    deletes.push(...clusterIpCommands(next, family, cips.gone, 'delete'));
+    adds.push(...hairpinCommands(next, family, pins.fresh, 'add'));
+    adds.push(...clusterIpCommands(next, family, cips.fresh, 'add'));
   }
 
   // Order matters: objects exist before anything refers to them, and nothing refers to an

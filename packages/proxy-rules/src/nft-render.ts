@@ -11,7 +11,7 @@ import type {
   Verdict,
   VerdictMap,
 } from './ruleset.js';
-import { hairpinSetName, mapKeyText } from './ruleset.js';
+import { clusterIpSetName, hairpinSetName, mapKeyText } from './ruleset.js';
 
 /**
  * Renders the ruleset as one `nft -f` transaction that replaces our table whatever its current
@@ -28,6 +28,7 @@ export function renderFullSync(rs: Ruleset): string {
   for (const family of ['ipv4', 'ipv6'] as const) {
     const type = `${addrType(family)} . ${addrType(family)}`;
     out.push(`add set ${t} ${hairpinSetName(family)} { type ${type} ; }`);
+    out.push(`add set ${t} ${clusterIpSetName(family)} { type ${addrType(family)} ; }`);
   }
   for (const c of rs.chains.values()) out.push(chainCommand(rs, c));
   for (const c of rs.chains.values()) for (const r of c.rules) out.push(ruleCommand(rs, c.name, r));
@@ -35,6 +36,7 @@ export function renderFullSync(rs: Ruleset): string {
     out.push(...elementCommands(rs, m.name, [...m.elements.values()], 'add'));
   for (const family of ['ipv4', 'ipv6'] as const) {
     out.push(...hairpinCommands(rs, family, [...rs.hairpin[family].keys()], 'add'));
+    out.push(...clusterIpCommands(rs, family, [...rs.clusterIPs[family].keys()], 'add'));
   }
   return out.join('\n') + '\n';
 }
@@ -105,10 +107,30 @@ export function hairpinCommands(
   ips: readonly string[],
   op: 'add' | 'delete',
 ): string[] {
+  const pairs = ips.map((ip) => `${ip} . ${ip}`);
+  return setElementCommands(rs, hairpinSetName(family), pairs, op);
+}
+
+/** Adds or deletes addresses of the cluster-ips set. */
+export function clusterIpCommands(
+  rs: Ruleset,
+  family: Family,
+  ips: readonly string[],
+  op: 'add' | 'delete',
+): string[] {
+  return setElementCommands(rs, clusterIpSetName(family), ips, op);
+}
+
+function setElementCommands(
+  rs: Ruleset,
+  set: string,
+  items: readonly string[],
+  op: 'add' | 'delete',
+): string[] {
   const out: string[] = [];
-  for (let i = 0; i < ips.length; i += ELEMENTS_PER_COMMAND) {
-    const items = ips.slice(i, i + ELEMENTS_PER_COMMAND).map((ip) => `${ip} . ${ip}`);
-    out.push(`${op} element ${tableRef(rs)} ${hairpinSetName(family)} { ${items.join(', ')} }`);
+  for (let i = 0; i < items.length; i += ELEMENTS_PER_COMMAND) {
+    const chunk = items.slice(i, i + ELEMENTS_PER_COMMAND);
+    out.push(`${op} element ${tableRef(rs)} ${set} { ${chunk.join(', ')} }`);
   }
   return out;
 }

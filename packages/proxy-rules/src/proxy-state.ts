@@ -195,6 +195,9 @@ export class ProxyRules {
 }
 
 function copyOwned(from: RuleParts, to: Ruleset, withHairpin: boolean): void {
+  for (const family of FAMILIES) {
+    for (const [ip, owner] of from.clusterIPs[family]) to.clusterIPs[family].set(ip, owner);
+  }
   if (withHairpin) {
     for (const family of FAMILIES) {
       const counts = to.hairpin[family];
@@ -210,6 +213,10 @@ function copyOwned(from: RuleParts, to: Ruleset, withHairpin: boolean): void {
 }
 
 function removeOwned(part: RuleParts, from: Ruleset): void {
+  for (const family of FAMILIES) {
+    const ips = from.clusterIPs[family];
+    for (const [ip, owner] of part.clusterIPs[family]) if (ips.get(ip) === owner) ips.delete(ip);
+  }
   for (const family of FAMILIES) {
     const counts = from.hairpin[family];
     for (const [ip, n] of part.hairpin[family]) {

@@ -24,10 +24,18 @@ export interface Ruleset {
    * sets (`ip . ip` pairs) that masquerade an endpoint reaching itself through a service.
    */
   hairpin: Record<Family, Map<string, number>>;
+  /**
+   * Every ClusterIP (to its `namespace/name`): the `cluster-ips-v4/v6` sets, matched once in the
+   * services chain to masquerade off-cluster clients instead of one rule per service.
+   */
+  clusterIPs: Record<Family, Map<string, string>>;
 }
 
 /** The per-service part of a ruleset: what one service port adds (see ProxyRules). */
-export type RuleParts = Pick<Ruleset, 'chains' | 'maps' | 'affinitySets' | 'hairpin'>;
+export type RuleParts = Pick<
+  Ruleset,
+  'chains' | 'maps' | 'affinitySets' | 'hairpin' | 'clusterIPs'
+>;
 
 /** An empty RuleParts; maps appear as elements are added. */
 export function emptyParts(): RuleParts {
@@ -36,6 +44,7 @@ export function emptyParts(): RuleParts {
     maps: new Map(),
     affinitySets: new Map(),
     hairpin: { ipv4: new Map(), ipv6: new Map() },
+    clusterIPs: { ipv4: new Map(), ipv6: new Map() },
   };
 }
 
@@ -130,6 +139,10 @@ export interface AddressSet {
 }
 
 /** Renders a map key the way nft prints it, which is also its identity in `VerdictMap.elements`. */
+export function clusterIpSetName(family: Family): string {
+  return family === 'ipv4' ? 'cluster-ips-v4' : 'cluster-ips-v6';
+}
+
 export function hairpinSetName(family: Family): string {
   return family === 'ipv4' ? 'hairpin-v4' : 'hairpin-v6';
 }

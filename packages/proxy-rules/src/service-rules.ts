@@ -83,6 +83,7 @@ export function addServicePort(
   const externalFallback: Verdict = cat.hasAny ? { kind: 'drop' } : goto(CHAIN.reject);
 
   const ipKey = (ip: string): MapKey => ({ ip, proto: sp.protocol, port: sp.port });
+  rs.clusterIPs[family].set(sp.clusterIP, `${sp.namespace}/${sp.name}`);
   if (hasInternal) element('service-ips', ipKey(sp.clusterIP), goto(internalChain));
   else element('no-endpoint-services', ipKey(sp.clusterIP), internalFallback);
 
@@ -110,20 +111,8 @@ export function addServicePort(
     if (!hasExternal) element('no-endpoint-nodeports', k, externalFallback);
   }
 
-  const policyRules = (endpoints: ResolvedEndpoint[], masqueradeOffCluster: boolean): Rule[] => {
+  const policyRules = (endpoints: ResolvedEndpoint[]): Rule[] => {
     const rules: Rule[] = [];
-    const cidrs = node.clusterCIDRs.filter((c) => c.family === family).map((c) => c.text);
-    if (masqueradeOffCluster && cidrs.length > 0) {
-      // Off-cluster clients routed to a ClusterIP: masquerade so replies come back through us.
-      rules.push(
-        verdict(
-          markMasq,
-          { kind: 'addr', dir: 'daddr', family, negate: false, cidrs: [sp.clusterIP] },
-          { kind: 'dport', proto: sp.protocol, port: sp.port },
-          { kind: 'addr', dir: 'saddr', family, negate: true, cidrs },
-        ),
-      );
-    }
     const affinity = sp.affinityTimeout !== undefined;
     // DNAT straight from the policy chain (refreshing the client's affinity entry first), so a
     // service costs one chain, not one per endpoint: every chain is fetched by nft on each
@@ -158,10 +147,8 @@ export function addServicePort(
     }
     return rules;
   };
-  if (usesClusterChain)
-    addChain(clusterChain, policyRules(cat.cluster, hasInternal && internalChain === clusterChain));
-  if (usesLocalChain)
-    addChain(localChain, policyRules(cat.local, hasInternal && internalChain === localChain));
+  if (usesClusterChain) addChain(clusterChain, policyRules(cat.cluster));
+  if (usesLocalChain) addChain(localChain, policyRules(cat.local));
 
   if (usesExternalChain) {
     const rules: Rule[] = [];

@@ -6,6 +6,7 @@ import {
   type Match,
   type Ruleset,
   type VerdictMap,
+  clusterIpSetName,
   rule,
   verdict,
 } from './ruleset.js';
@@ -98,6 +99,19 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
       const name = mapName(kind, family);
       maps.set(name, { name, family, key: 'protoPort', elements: new Map() });
     }
+    const cidrs = node.clusterCIDRs.filter((c) => c.family === family).map((c) => c.text);
+    if (cidrs.length > 0) {
+      // Off-cluster clients of a ClusterIP are masqueraded so replies come back through us.
+      chains
+        .get(CHAIN.servicesDispatch)!
+        .rules.push(
+          verdict(
+            { kind: 'jump', chain: CHAIN.markForMasquerade },
+            { kind: 'addrInSet', dir: 'daddr', family, set: clusterIpSetName(family) },
+            { kind: 'addr', dir: 'saddr', family, negate: true, cidrs },
+          ),
+        );
+    }
     const addrLookup = (map: string): ReturnType<typeof rule> =>
       rule({ kind: 'vmap', key: 'addrProtoPort', family, map });
     chains.get(CHAIN.servicesDispatch)!.rules.push(addrLookup(mapName('service-ips', family)));
@@ -143,5 +157,6 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
     addressSets,
     localAddresses,
     hairpin: { ipv4: new Map(), ipv6: new Map() },
+    clusterIPs: { ipv4: new Map(), ipv6: new Map() },
   };
 }

@@ -2,7 +2,7 @@ import { TraceError } from './errors.js';
 import { type Family, canonicalIp, ipFamily, ipInCidrs, parseCidr } from './ip.js';
 import { renderRule } from './nft-render.js';
 import type { Chain, Hook, Match, Rule, Ruleset, Verdict } from './ruleset.js';
-import { mapKeyText } from './ruleset.js';
+import { clusterIpSetName, mapKeyText } from './ruleset.js';
 import type { L4Proto } from './service-ports.js';
 
 /** The first packet of a connection, as the node sees it. */
@@ -271,6 +271,7 @@ function matchOne(
     }
     case 'addrInSet': {
       if (m.family !== family) return 'no';
+      if (m.set === clusterIpSetName(family)) return yes(rs.clusterIPs[family].has(addrOf(m.dir)));
       const static_ = rs.addressSets.get(m.set);
       if (static_) return yes(static_.addresses.includes(addrOf(m.dir)));
       if (rs.affinitySets.has(m.set)) return 'maybe';

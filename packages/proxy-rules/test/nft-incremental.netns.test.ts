@@ -102,7 +102,7 @@ describe('incremental transactions in the kernel', () => {
     });
   });
 
-  it('a cluster CIDR change rewrites service chains; a NodePort-address change replaces the table', async () => {
+  it('a node change (cluster CIDRs, NodePort addresses) replaces the whole table', async () => {
     const a = compile(STATES[1]!).ruleset;
     const b = compile({
       ...STATES[1]!,
@@ -114,13 +114,22 @@ describe('incremental transactions in the kernel', () => {
     }).ruleset;
     const toB = renderIncremental(a, b);
     const toC = renderIncremental(b, c);
-    expect(toB.full).toBe(false);
+    expect(toB.full).toBe(true);
     expect(toC.full).toBe(true);
     await withNetns(['cidr'], async (ns) => {
       await nft(ns, renderFullSync(a));
       await nft(ns, toB.text);
-      const { stdout } = await ns.exec(['nft', 'list', 'table', 'inet', 'switchyard-proxy']);
-      expect(stdout).toContain('ip saddr != 10.240.0.0/12 jump mark-for-masquerade');
+      const { stdout } = await ns.exec([
+        'nft',
+        'list',
+        'chain',
+        'inet',
+        'switchyard-proxy',
+        'services',
+      ]);
+      expect(stdout).toContain(
+        'ip daddr @cluster-ips-v4 ip saddr != 10.240.0.0/12 jump mark-for-masquerade',
+      );
       expect(stdout).not.toContain('10.244.0.0/16');
       await nft(ns, toC.text);
       const after = await ns.exec([
