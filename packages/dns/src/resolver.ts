@@ -1,31 +1,16 @@
 import { RCode, RRClass, RRType } from './constants.js';
-import { DnsConfigError, DnsEncodeError } from './errors.js';
-import { canonicalIp, ipFamily } from './ip.js';
+import { ipFamily } from './ip.js';
 import type { Question, ResourceRecord } from './message.js';
-import {
-  canonicalName,
-  dashedLabelToIp,
-  isSubdomain,
-  nameLabels,
-  reverseNameToIp,
-} from './names.js';
+import { canonicalName, dashedLabelToIp, isSubdomain, reverseNameToIp } from './names.js';
 import type { EndpointEntry, PortEntry, ServiceEntry } from './objects.js';
+import {
+  normalizeResolverOptions,
+  type PodMode,
+  type ResolverOptions,
+} from './resolver-options.js';
 import type { Zone } from './zone.js';
 
-export type PodMode = 'disabled' | 'insecure' | 'verified';
-
-export interface ResolverOptions {
-  /** Cluster domain; default "cluster.local". */
-  zone?: string;
-  /** TTL of every cluster answer and the SOA minimum; default 5 s (CoreDNS), kubeadm uses 30. */
-  ttl?: number;
-  /** `a-b-c-d.<ns>.pod.<zone>` records: CoreDNS's `pods` option; default "insecure". */
-  podMode?: PodMode;
-  /** Reverse zones answered from Service and endpoint addresses; misses fall through upstream. */
-  reverseZones?: string[];
-  /** Addresses of this DNS server, published as `ns.dns.<zone>` (the apex NS target). */
-  nameserverIps?: string[];
-}
+export type { PodMode, ResolverOptions } from './resolver-options.js';
 
 /** An authoritative answer from the cluster zone. */
 export interface Resolution {
@@ -60,24 +45,12 @@ export class Resolver {
     private readonly zone: Zone,
     options: ResolverOptions = {},
   ) {
-    this.zoneName = zoneOption('zone', options.zone ?? 'cluster.local');
-    this.ttl = options.ttl ?? 5;
-    if (!Number.isInteger(this.ttl) || this.ttl < 0 || this.ttl > 0x7fffffff)
-      throw new DnsConfigError('ttl', `must be a whole number of seconds, got ${this.ttl}`);
-    this.podMode = options.podMode ?? 'insecure';
-    if (!['disabled', 'insecure', 'verified'].includes(this.podMode))
-      throw new DnsConfigError(
-        'podMode',
-        `must be disabled, insecure or verified, got ${this.podMode}`,
-      );
-    this.reverseZones = (options.reverseZones ?? ['in-addr.arpa', 'ip6.arpa']).map((z) =>
-      zoneOption('reverseZones', z),
-    );
-    this.nameserverIps = (options.nameserverIps ?? []).map((ip) => {
-      const c = canonicalIp(ip);
-      if (!c) throw new DnsConfigError('nameserverIps', `not an IP address: ${ip}`);
-      return c;
-    });
+    const o = normalizeResolverOptions(options);
+    this.zoneName = o.zone;
+    this.ttl = o.ttl;
+    this.podMode = o.podMode;
+    this.reverseZones = o.reverseZones;
+    this.nameserverIps = o.nameserverIps;
   }
 
   /** True when `name` is one this resolver is authoritative for (cluster or reverse zones). */
@@ -380,19 +353,6 @@ export class Resolver {
       },
     };
   }
-}
-
-/** A zone name option: canonical, non-empty, and encodable. */
-function zoneOption(option: string, name: string): string {
-  const zone = canonicalName(name);
-  try {
-    if (nameLabels(zone).length === 0)
-      throw new DnsConfigError(option, 'the root zone cannot be served');
-  } catch (e) {
-    if (e instanceof DnsEncodeError) throw new DnsConfigError(option, e.message);
-    throw e;
-  }
-  return zone;
 }
 
 interface SrvTarget {
