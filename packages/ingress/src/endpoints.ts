@@ -28,10 +28,20 @@ export function endpointToken(e: Endpoint): string {
 export class EndpointBalancer {
   private readonly counters = new Map<string, number>();
 
-  constructor(private readonly resolve: EndpointResolver) {}
+  /** `onResolverError` hears about a resolver that threw; the service then has no endpoints. */
+  constructor(
+    private readonly resolver: EndpointResolver,
+    private readonly onResolverError: (service: ServiceRef, error: Error) => void = () => undefined,
+  ) {}
 
-  endpoints(service: ServiceRef): readonly Endpoint[] {
-    return this.resolve(service);
+  /** The resolver is the app's code and may run from a retry callback: it must not throw here. */
+  private resolve(service: ServiceRef): readonly Endpoint[] {
+    try {
+      return this.resolver(service);
+    } catch (e) {
+      this.onResolverError(service, e as Error);
+      return [];
+    }
   }
 
   next(service: ServiceRef, tried: ReadonlySet<string> = new Set()): Endpoint | undefined {

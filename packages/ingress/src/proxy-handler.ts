@@ -1,11 +1,11 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { decide, type Forward, type IncomingInfo } from './decide.js';
-import { EndpointBalancer } from './endpoints.js';
 import { forward, requestHasBody } from './forward.js';
 import { applyHeaderModifier, endToEndHeaders, setForwarded } from './headers.js';
 import { sendMirror } from './mirror.js';
 import {
+  balancerFor,
   resolveProxyOptions,
   type ProxyOptions,
   type ResolvedProxyOptions,
@@ -58,7 +58,7 @@ export function upstreamHeaders(
  */
 export function createProxyHandler(router: Router, options: ProxyOptions): RequestHandler {
   const opts = resolveProxyOptions(options);
-  const balancer = new EndpointBalancer(opts.endpoints);
+  const balancer = balancerFor(opts);
   return (req, res) => {
     const info = incomingInfo(req);
     const fail = (status: number, reason: string, error?: Error): void => {

@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import type { EndpointResolver } from './endpoints.js';
+import { EndpointBalancer, serviceKey, type EndpointResolver } from './endpoints.js';
 
 /** One line for the app's structured log (a request we answered with an error, or a mirror). */
 export interface ProxyEvent {
@@ -51,4 +51,15 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
   };
   if (o.onEvent) resolved.onEvent = o.onEvent;
   return resolved;
+}
+
+/** A balancer over the resolver whose failures become error events instead of exceptions. */
+export function balancerFor(opts: ResolvedProxyOptions): EndpointBalancer {
+  return new EndpointBalancer(opts.endpoints, (svc, e) =>
+    opts.onEvent?.({
+      level: 'error',
+      msg: `endpoint resolver failed for ${serviceKey(svc)}`,
+      error: e.message,
+    }),
+  );
 }

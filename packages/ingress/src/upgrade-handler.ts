@@ -1,10 +1,9 @@
 import { request, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decide } from './decide.js';
-import { EndpointBalancer } from './endpoints.js';
 import { UpstreamError } from './forward.js';
 import { incomingInfo, upstreamHeaders } from './proxy-handler.js';
-import { resolveProxyOptions, type ProxyOptions } from './proxy-options.js';
+import { balancerFor, resolveProxyOptions, type ProxyOptions } from './proxy-options.js';
 import { writeRawResponse } from './respond.js';
 import type { Router } from './router.js';
 
@@ -39,7 +38,7 @@ function link(from: Duplex, to: Duplex): void {
  */
 export function createUpgradeHandler(router: Router, options: ProxyOptions): UpgradeHandler {
   const opts = resolveProxyOptions(options);
-  const balancer = new EndpointBalancer(opts.endpoints);
+  const balancer = balancerFor(opts);
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     try {

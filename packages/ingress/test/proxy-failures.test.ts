@@ -112,6 +112,7 @@ beforeAll(async () => {
         ...(to('blackhole-then-good', '/bh-retry') ?? []),
         ...(to('sink', '/sink') ?? []),
         ...(to('stream', '/stream') ?? []),
+        ...(to('flaky', '/flaky') ?? []),
         {
           matches: [{ path: { type: 'PathPrefix', value: '/invalid' } }],
           backendRefs: [{ name: 'x', namespace: 'elsewhere', port: 80 }],
@@ -143,8 +144,15 @@ beforeAll(async () => {
     'default/dying:80': [{ address: '127.0.0.1', port: dyingPort }],
   });
   const table = new RouteTable([...gw.routes, ...big.routes]);
+  // The app's resolver is foreign code: for `flaky` it answers once, then throws (as it would
+  // on a retry after the first endpoint refused the connection).
+  let flakyCalls = 0;
   proxy = createIngressServer(new Router(table), {
-    endpoints,
+    endpoints: (svc) => {
+      if (svc.name !== 'flaky') return endpoints(svc);
+      if (flakyCalls++ % 2 === 0) return [dead];
+      throw new Error('informer cache not ready');
+    },
     maxBodyBytes: 1024,
     readTimeoutMs: 300,
     connectTimeoutMs: 300,
@@ -184,6 +192,14 @@ describe('error statuses', () => {
     const postAgain = await get('/retry', { method: 'POST', body: 'x' });
     expect([post.status, postAgain.status].sort()).toEqual([200, 502]);
     expect(good.requests.length - before).toBe(2);
+  });
+
+  it('an endpoint resolver that throws (even from a retry) costs a 502, not the server', async () => {
+    expect((await get('/flaky')).status).toBe(502);
+    expect(events.some((e) => e.msg === 'endpoint resolver failed for default/flaky:80')).toBe(
+      true,
+    );
+    expect((await get('/ok')).status).toBe(200);
   });
 
   it('504 when the backend does not answer within the read timeout', async () => {
