@@ -43,6 +43,7 @@ export {
   type PluginConf,
   type PortMapping,
   type RuntimeConfig,
+  type RuntimeDns,
 } from './types/config.js';
 export { parseCniArgs, formatCniArgs, checkCniArgs } from './types/cni-args.js';
 export {

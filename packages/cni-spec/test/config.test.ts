@@ -130,6 +130,23 @@ describe('plugin configuration (stdin)', () => {
     expect(conf['cni.dev/valid-attachments']).toEqual([{ containerID: 'c1', ifname: 'eth0' }]);
   });
 
+  it('accepts what containerd sends: dns capability shape, an empty hostIP, labels in args', () => {
+    const conf = parsePluginConf({
+      cniVersion: '1.0.0',
+      name: 'net',
+      type: 'portmap',
+      runtimeConfig: {
+        portMappings: [{ hostPort: 80, containerPort: 8080, protocol: 'TCP', hostIP: '' }],
+        dns: { servers: ['10.96.0.10'], searches: ['svc.cluster.local'], options: ['ndots:5'] },
+      },
+      args: { cni: { labels: [{ key: 'app', value: 'web' }] } },
+    });
+    expect(conf.runtimeConfig?.dns?.servers).toEqual(['10.96.0.10']);
+    expect(() =>
+      parsePluginConf({ name: 'n', type: 't', runtimeConfig: { dns: { servers: '10.0.0.1' } } }),
+    ).toThrow(/runtimeConfig\.dns\.servers: expected an array, got "10\.0\.0\.1"/);
+  });
+
   it('defaults cniVersion to 0.1.0 and requires name and type', () => {
     expect(parsePluginConf({ name: 'n', type: 't' }).cniVersion).toBe('0.1.0');
     expect(() => parsePluginConf({ type: 't' })).toThrow(/name: expected a non-empty string/);

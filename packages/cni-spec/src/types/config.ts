@@ -30,6 +30,13 @@ export interface Bandwidth {
   egressBurst?: number;
 }
 
+/** The `dns` capability as runtimes send it (containerd's go-cni): not the result's shape. */
+export interface RuntimeDns {
+  servers?: string[];
+  searches?: string[];
+  options?: string[];
+}
+
 /**
  * `runtimeConfig`, injected by the runtime: the intersection of the plugin's `capabilities` with
  * the runtime's capability args. Unknown capabilities pass through.
@@ -38,7 +45,7 @@ export interface RuntimeConfig {
   portMappings?: PortMapping[];
   ipRanges?: IpRange[][];
   bandwidth?: Bandwidth;
-  dns?: Dns;
+  dns?: RuntimeDns;
   ips?: string[];
   mac?: string;
   infinibandGUID?: string;
@@ -50,7 +57,12 @@ export interface RuntimeConfig {
 
 /** `args` in a config: `args.cni.*` is the convention that replaces CNI_ARGS. */
 export interface ConfArgs {
-  cni?: { ips?: string[]; mac?: string; [key: string]: unknown };
+  cni?: {
+    ips?: string[];
+    mac?: string;
+    labels?: { key: string; value: string }[];
+    [key: string]: unknown;
+  };
   [key: string]: unknown;
 }
 

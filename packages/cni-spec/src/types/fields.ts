@@ -83,8 +83,10 @@ export class FieldReader {
     return v;
   }
 
+  /** An IP address; an optional one may be "" (Go writes unset addresses that way). */
   ip(key: string, required = false): string | undefined {
     const v = this.string(key, required);
+    if (v === '' && !required) return undefined;
     if (v !== undefined && !isIP(v)) this.fail(key, 'an IP address');
     return v;
   }

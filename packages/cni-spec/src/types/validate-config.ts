@@ -41,7 +41,12 @@ export function checkPluginFields(r: FieldReader): void {
   checkDns(r.object('dns'));
   const rc = r.object('runtimeConfig');
   if (rc) checkRuntimeConfig(rc);
-  r.object('args')?.object('cni')?.stringArray('ips');
+  const cniArgs = r.object('args')?.object('cni');
+  cniArgs?.stringArray('ips');
+  for (const label of cniArgs?.objects('labels') ?? []) {
+    label.string('key', true);
+    label.string('value');
+  }
   if (r.has('prevResult')) r.object('prevResult');
   for (const a of r.objects('cni.dev/valid-attachments') ?? []) {
     a.string('containerID', true);
@@ -82,7 +87,10 @@ function checkRuntimeConfig(rc: FieldReader): void {
   });
   const bw = rc.object('bandwidth');
   for (const key of ['ingressRate', 'ingressBurst', 'egressRate', 'egressBurst']) bw?.int(key, 0);
-  checkDns(rc.object('dns'));
+  const dns = rc.object('dns');
+  dns?.stringArray('servers');
+  dns?.stringArray('searches');
+  dns?.stringArray('options');
   const ips = rc.stringArray('ips');
   ips?.forEach((ip, i) => {
     if (!isCidr(ip) && !isCidr(`${ip}/${ip.includes(':') ? 128 : 32}`)) {
