@@ -3,7 +3,7 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { LockTimeoutError, StoreError } from './errors.js';
 
 /** Waiting for a lock longer than this fails with LockTimeoutError (host-local waits forever). */
-export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 /**
  * An exclusive flock(2) on a file, the same lock host-local takes (go-filemutex: flock LOCK_EX on
