@@ -49,7 +49,17 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
     trustForwardedHeaders: o.trustForwardedHeaders ?? false,
     random: o.random ?? Math.random,
   };
-  if (o.onEvent) resolved.onEvent = o.onEvent;
+  const onEvent = o.onEvent;
+  if (onEvent) {
+    // A logging hook that throws must not take a request (or the process) down with it.
+    resolved.onEvent = (e) => {
+      try {
+        onEvent(e);
+      } catch {
+        // Nothing sensible to report to: the hook is the reporting channel.
+      }
+    };
+  }
   return resolved;
 }
 
