@@ -257,7 +257,11 @@ function decode(line: string): JournalRecord | undefined {
   try {
     const record = JSON.parse(json) as JournalRecord;
     IpAddress.parse(record.ip);
-    return record;
+    const shapeOk =
+      record.t === 'f' ||
+      (record.t === 'r' && typeof record.id === 'string' && typeof record.if === 'string') ||
+      (record.t === 'l' && Number.isInteger(record.s));
+    return shapeOk ? record : undefined;
   } catch {
     return undefined;
   }
