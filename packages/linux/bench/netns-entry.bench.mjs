@@ -100,12 +100,16 @@ try {
   await host.delete();
 }
 const anchor = median(times.anchor);
+const load = loadavg()[0].toFixed(1);
 console.log(
-  `veth into a pod namespace + link up + address + default route, median of ${TRIALS} (load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs)`,
+  `veth into a pod namespace + link up + address + default route, ${TRIALS} trials (load ${load} on ${cpus().length} CPUs)`,
 );
 for (const [name, xs] of Object.entries(times)) {
   const m = median(xs);
+  const ratio = (m / anchor).toFixed(2);
   console.log(
-    `  ${name.padEnd(7)} ${m.toFixed(2).padStart(8)} ms   ${(m / anchor).toFixed(2)}x the iproute2 anchor`,
+    `  ${name.padEnd(7)} median ${m.toFixed(2).padStart(8)} ms  min ${Math.min(...xs)
+      .toFixed(2)
+      .padStart(8)} ms  ${ratio}x the iproute2 anchor`,
   );
 }

@@ -141,12 +141,13 @@ const base = median(anchors);
 const line = (label, key, goal) => {
   const first = runs[0][key];
   const total = median(runs.map((r) => r[key].total));
+  const best = Math.min(...runs.map((r) => r[key].total));
   const computed = median(runs.map((r) => r[key].computed));
   const cpu = median(runs.map((r) => r[key].cpu));
   const counts = `${first.reads} reads, ${first.writes} writes`;
   const g = goal ? `  goal < ${goal} ms` : '';
   console.log(
-    `  ${label.padEnd(26)}${total.toFixed(1).padStart(8)} ms  (our CPU ${cpu.toFixed(1)} ms; desired state ${computed.toFixed(1)} ms; ${counts})${g}`,
+    `  ${label.padEnd(26)}${total.toFixed(1).padStart(8)} ms, min ${best.toFixed(1)} ms  (our CPU ${cpu.toFixed(1)} ms; desired state ${computed.toFixed(1)} ms; ${counts})${g}`,
   );
   return total;
 };
