@@ -75,21 +75,25 @@ export class QueryHandler {
   private async answer(query: Message, ctx: QueryContext): Promise<Buffer | undefined> {
     const q = query.questions[0];
     const edns = query.edns;
-    if (query.flags.opcode !== Opcode.QUERY)
-      return this.respond(
-        this.reply(query, query.questions.slice(0, 1), RCode.NOTIMP, edns),
-        ctx,
-        edns,
-      );
-    if (!q || query.questions.length !== 1)
-      return this.respond(this.reply(query, [], RCode.FORMERR, edns), ctx, edns);
-    if (edns && edns.version > 0)
-      return this.respond(this.reply(query, [q], RCode.BADVERS, edns), ctx, edns);
-
     const { resolver, forwarder, metrics } = this.options;
-    const zone = resolver.owns(q.name) ? `${resolver.zoneName}.` : '.';
+    const zone = q && resolver.owns(q.name) ? `${resolver.zoneName}.` : '.';
     const family = ctx.family === 6 ? '2' : '1';
-    metrics?.requests.inc({ zone, proto: ctx.proto, family, type: typeLabel(q.type) });
+    // Every request that got this far is counted, refused or not, as CoreDNS does.
+    metrics?.requests.inc({
+      zone,
+      proto: ctx.proto,
+      family,
+      type: q ? typeLabel(q.type) : 'other',
+    });
+    const early = (questions: Question[], rcode: number): Buffer | undefined => {
+      metrics?.responses.inc({ zone, rcode: rcodeName(rcode), plugin: '' });
+      return this.respond(this.reply(query, questions, rcode, edns), ctx, edns);
+    };
+    if (query.flags.opcode !== Opcode.QUERY)
+      return early(query.questions.slice(0, 1), RCode.NOTIMP);
+    if (!q || query.questions.length !== 1) return early([], RCode.FORMERR);
+    if (edns && edns.version > 0) return early([q], RCode.BADVERS);
+
     // Zone transfers are refused everywhere, not forwarded: we serve no zone to copy.
     const transfer = q.type === RRType.AXFR || q.type === RRType.IXFR;
     let res: Resolution | undefined = transfer ? refused() : resolver.resolve(q);

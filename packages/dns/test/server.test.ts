@@ -208,6 +208,12 @@ describe('wire behaviour', () => {
     );
     expect(badvers.rcode).toBe(RCode.BADVERS);
     expect(badvers.edns?.version).toBe(0);
+    expect(t.metrics.responses.get({ zone: 'cluster.local.', rcode: 'NOTIMP', plugin: '' })).toBe(
+      1,
+    );
+    expect(t.metrics.responses.get({ zone: 'cluster.local.', rcode: 'FORMERR', plugin: '' })).toBe(
+      1,
+    );
   });
 
   it('refuses names outside the zone when no forwarder is configured', async () => {
