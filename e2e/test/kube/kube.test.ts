@@ -99,18 +99,18 @@ async function replaceCm(
   });
 }
 
-/** The server's own view: name -> resourceVersion. */
-async function serverState(namespace: string): Promise<Record<string, string>> {
+/** The server's own view: sorted `name@resourceVersion`. */
+async function serverState(namespace: string): Promise<string[]> {
   const list = await core.listNamespacedConfigMap({ namespace });
-  return Object.fromEntries(
-    list.items.map((c) => [c.metadata!.name!, c.metadata!.resourceVersion!]),
-  );
+  return versions(list.items);
 }
 
-function cacheState(inf: Informer<V1ConfigMap>, namespace: string): Record<string, string> {
-  return Object.fromEntries(
-    inf.cache.list(namespace).map((c) => [c.metadata!.name!, c.metadata!.resourceVersion!]),
-  );
+function cacheState(inf: Informer<V1ConfigMap>, namespace: string): string[] {
+  return versions(inf.cache.list(namespace));
+}
+
+function versions(items: V1ConfigMap[]): string[] {
+  return items.map((c) => `${c.metadata!.name}@${c.metadata!.resourceVersion}`).sort();
 }
 
 describe('informer', () => {
@@ -195,8 +195,15 @@ describe('informer', () => {
     const started = Date.now();
     await eventually(
       'the cache to equal the server',
-      async () =>
-        JSON.stringify(cacheState(inf, 'restart')) === JSON.stringify(server) ? true : undefined,
+      async () => {
+        const cache = cacheState(inf, 'restart');
+        if (cache.join() !== server.join()) {
+          throw new Error(
+            `cache ${cache.join()} server ${server.join()} ${JSON.stringify(inf.stats())}`,
+          );
+        }
+        return true;
+      },
       30_000,
     );
     const recoveryMs = Date.now() - started;
@@ -227,7 +234,7 @@ describe('informer', () => {
     // to etcd and meets the compaction.
     const event = (name: string): CoreV1Event => ({
       metadata: { name },
-      involvedObject: { kind: 'Namespace', name: 'gone' },
+      involvedObject: { kind: 'ConfigMap', name: 'x', namespace: 'gone' },
       reason: 'Test',
       message: name,
     });
@@ -356,7 +363,14 @@ describe('informer', () => {
         subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: 'rbac' }],
       },
     });
-    await inf.synced;
+    await eventually(
+      'a sync after the grant',
+      async () => {
+        if (!inf.hasSynced) throw new Error(JSON.stringify(inf.stats()));
+        return true;
+      },
+      20_000,
+    );
     expect(inf.cache.get('rbac', 'visible')?.data).toEqual({ v: '1' });
     await inf.stop();
   });
@@ -484,7 +498,7 @@ describe('patch helpers', () => {
     const merged = await patchStatus<V1Service>(admin, services, 'lb', {
       loadBalancer: { ingress: [{ ip: '192.0.2.10' }] },
     });
-    expect(merged.status?.loadBalancer?.ingress).toEqual([{ ip: '192.0.2.10' }]);
+    expect(merged.status?.loadBalancer?.ingress).toMatchObject([{ ip: '192.0.2.10' }]);
     const applied = await patchStatus<V1Service>(
       admin,
       services,
@@ -492,7 +506,7 @@ describe('patch helpers', () => {
       { loadBalancer: { ingress: [{ ip: '192.0.2.20' }] } },
       { type: 'apply', kind: 'Service', fieldManager: 'switchyard-test' },
     );
-    expect(applied.status?.loadBalancer?.ingress).toEqual([{ ip: '192.0.2.20' }]);
+    expect(applied.status?.loadBalancer?.ingress).toMatchObject([{ ip: '192.0.2.20' }]);
     expect(
       applied.metadata?.managedFields?.some(
         (f) => f.manager === 'switchyard-test' && f.subresource === 'status',

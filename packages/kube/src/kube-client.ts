@@ -110,8 +110,9 @@ export class KubeClient {
     this.open('GET', path, { ...query, watch: true }, { Accept: 'application/json' }).then(
       (r) => {
         req = r;
-        if (ended) return void r.destroy();
+        // Listen first: destroying a request with no 'error' listener would throw.
         r.on('error', (e) => end(new KubeTransportError('WATCH', path, e)));
+        if (ended) return void r.destroy();
         r.on('response', (res) => {
           if (!isOk(res)) {
             readBody(res).then(
