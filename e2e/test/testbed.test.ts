@@ -298,6 +298,9 @@ describe('testbed', () => {
         spec: {
           nodeName: 'node-2',
           restartPolicy: 'Never',
+          initContainers: [
+            { name: 'first', image: 'switchyard/toolbox', command: ['echo', 'init ran'] },
+          ],
           containers: [
             {
               name: 'say',
@@ -308,10 +311,12 @@ describe('testbed', () => {
         },
       },
     });
-    await eventually('pod talker to succeed', async () => {
+    const talker = await eventually('pod talker to succeed', async () => {
       const p = await core.readNamespacedPod({ name: 'talker', namespace: 'default' });
       return p.status?.phase === 'Succeeded' ? p : undefined;
     });
+    expect(talker.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
+    expect(talker.status?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
     const env = { ...process.env, SWITCHYARD_TESTBED: NAME };
     const cli = (...args: string[]): ReturnType<typeof spawnSync> =>
       spawnSync(process.execPath, [CLI, 'testbed', ...args], {
@@ -330,6 +335,7 @@ describe('testbed', () => {
     const logs = cli('logs', 'talker');
     expect(logs.status).toBe(0);
     expect(logs.stdout).toBe(`node dir ${tb.nodeDir('node-2')}\n`);
+    expect(cli('logs', 'talker', '-c', 'first').stdout).toBe('init ran\n');
     expect(cli('logs', 'talker', '-c', 'nope').stderr).toContain('has no container nope');
     const status = cli('status', '--name', NAME, '--json');
     expect(JSON.parse(status.stdout as string)).toMatchObject({ name: NAME, phase: 'ready' });

@@ -303,8 +303,8 @@ function attach(state: TestbedState, layout: TestbedLayout, kubeConfig: KubeConf
   };
   const podLog = async (namespace: string, pod: string, container?: string): Promise<string> => {
     const p = await scheduledPod(namespace, pod);
-    const names = p.spec!.containers.map((c) => c.name);
-    const name = container ?? names[0]!;
+    const names = [...(p.spec!.initContainers ?? []), ...p.spec!.containers].map((c) => c.name);
+    const name = container ?? p.spec!.containers[0]!.name;
     if (!names.includes(name)) {
       throw new TestbedStateError(
         state.name,

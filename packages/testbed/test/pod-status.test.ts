@@ -25,6 +25,8 @@ function container(partial: Partial<ContainerView>): ContainerView {
 function view(containers: ContainerView[], partial: Partial<PodView> = {}): PodView {
   return {
     sandboxReady: true,
+    initContainers: [],
+    initialized: true,
     podIP: '10.244.0.7',
     hostIP: '172.31.255.2',
     startTime: T0,
@@ -153,5 +155,43 @@ describe('pod status', () => {
         containerID: 'testbed://abc',
       },
     });
+  });
+
+  it('init containers hold the pod in Pending until they succeed; a failed one fails a Never pod', () => {
+    const done = (exitCode: number): ContainerView['state'] => ({
+      kind: 'terminated',
+      exitCode,
+      reason: exitCode ? 'Error' : 'Completed',
+      startedAt: T0,
+      finishedAt: T1,
+    });
+    const waiting = container({
+      state: { kind: 'waiting', reason: 'PodInitializing' },
+      ready: false,
+    });
+    const initRunning = view([waiting], {
+      initContainers: [container({ name: 'init', ready: false })],
+      initialized: false,
+    });
+    expect(podPhase(initRunning)).toBe('Pending');
+    const s = buildPodStatus(initRunning, new Map(), T0);
+    expect(
+      (s.conditions as { type: string }[]).find((c) => c.type === 'Initialized'),
+    ).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+      message: 'containers with incomplete status: [init]',
+    });
+    expect((s.initContainerStatuses as { name: string }[])[0]!.name).toBe('init');
+    const failed = view([waiting], {
+      initContainers: [container({ name: 'init', state: done(1), ready: false })],
+      initialized: false,
+      restartPolicy: 'Never',
+    });
+    expect(podPhase(failed)).toBe('Failed');
+    expect(podPhase({ ...failed, restartPolicy: 'Always' })).toBe('Pending');
+    expect(
+      buildPodStatus(view([container({})]), new Map(), T0).initContainerStatuses,
+    ).toBeUndefined();
   });
 });

@@ -12,6 +12,9 @@ export interface ContainerView {
 
 export interface PodView {
   sandboxReady: boolean;
+  /** Init containers run so far, in order; `initialized` once the last one succeeded. */
+  initContainers: ContainerView[];
+  initialized: boolean;
   podIP?: string;
   hostIP: string;
   startTime: string;
@@ -28,6 +31,11 @@ export type ConditionHistory = Map<string, [string, string]>;
 export function podPhase(view: PodView): PodPhase {
   const states = view.containers.map((c) => c.state);
   if (!view.sandboxReady || states.length === 0) return 'Pending';
+  const initFailed = view.initContainers.some(
+    (c) => c.state.kind === 'terminated' && c.state.exitCode !== 0,
+  );
+  if (initFailed && view.restartPolicy === 'Never') return 'Failed';
+  if (!view.initialized) return 'Pending';
   const terminated = states.filter((s) => s.kind === 'terminated');
   if (terminated.length === states.length) {
     return terminated.every((s) => s.kind === 'terminated' && s.exitCode === 0)
@@ -54,7 +62,14 @@ export function buildPodStatus(
     : undefined;
   const conditions = [
     condition(history, now, 'PodReadyToStartContainers', view.sandboxReady),
-    condition(history, now, 'Initialized', true),
+    condition(
+      history,
+      now,
+      'Initialized',
+      view.initialized,
+      'ContainersNotInitialized',
+      `containers with incomplete status: [${incompleteInits(view).join(' ')}]`,
+    ),
     condition(history, now, 'Ready', allReady, reason, message),
     condition(history, now, 'ContainersReady', allReady, reason, message),
     condition(history, now, 'PodScheduled', true),
@@ -67,11 +82,19 @@ export function buildPodStatus(
     startTime: view.startTime,
     containerStatuses: view.containers.map(containerStatus),
   };
+  if (view.initContainers.length)
+    status.initContainerStatuses = view.initContainers.map(containerStatus);
   if (view.podIP) {
     status.podIP = view.podIP;
     status.podIPs = [{ ip: view.podIP }];
   }
   return status;
+}
+
+function incompleteInits(view: PodView): string[] {
+  return view.initContainers
+    .filter((c) => !(c.state.kind === 'terminated' && c.state.exitCode === 0))
+    .map((c) => c.name);
 }
 
 function condition(

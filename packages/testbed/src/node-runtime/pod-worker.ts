@@ -7,7 +7,13 @@ import { Container, type RestartPolicy } from './container.js';
 import { ContainerEnvError, containerEnv, expandVars } from './container-env.js';
 import { type ImageContext, resolveImage } from './images.js';
 import { type Logger, errorMessage, httpStatus } from './logger.js';
-import { type ConditionHistory, buildPodStatus, podPhase } from './pod-status.js';
+import {
+  type ConditionHistory,
+  type ContainerView,
+  type PodView,
+  buildPodStatus,
+  podPhase,
+} from './pod-status.js';
 import { ProbeRunner, type ProbeTarget } from './probes.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
@@ -44,6 +50,9 @@ export class PodWorker {
   private finished = false;
   private sandbox: SandboxRecord | undefined;
   private containers: RunningContainer[] = [];
+  private inits: Container[] = [];
+  private initialized = false;
+  private stopping = false;
   private sandboxError: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = 500;
@@ -174,38 +183,78 @@ export class PodWorker {
     this.retryMs = Math.min(this.retryMs * 2, 10_000);
   }
 
+  /** Init containers one after another (each to success), then the app containers. */
   private startContainers(sandbox: SandboxRecord): void {
-    const pod = this.pod;
-    const restartPolicy = (pod.spec?.restartPolicy ?? 'Always') as RestartPolicy;
-    const logDir = this.deps.sandboxes.podDir(sandbox.uid);
-    for (const spec of pod.spec?.containers ?? []) {
-      const image = resolveImage(spec, pod, this.deps.images);
-      let launch: ConstructorParameters<typeof Container>[2];
-      if ('reason' in image) {
-        launch = image;
-      } else {
-        try {
-          const env = containerEnv(pod, spec, {
-            podIP: sandbox.podIP,
-            hostIP: this.deps.config.internalIP,
-            kubeconfig: sandbox.kubeconfig,
-            serviceAccountDir: sandbox.serviceAccountDir,
-            nodeDir: this.deps.config.dir,
-            apiserverHost: this.deps.config.apiserverHost,
-            apiserverPort: this.deps.config.apiserverPort,
-          });
-          launch = {
-            // kubelet expands $(VAR) in command and args with the container's environment.
-            argv: image.argv.map((a) => expandVars(a, env)),
-            env: { ...env, ...image.env },
-            netns: sandbox.netns,
-            log: `${logDir}/${spec.name}.log`,
-          };
-        } catch (e) {
-          if (!(e instanceof ContainerEnvError)) throw e;
-          launch = { reason: 'CreateContainerConfigError', message: e.message };
+    if ((this.pod.spec?.initContainers ?? []).length === 0) {
+      this.initialized = true;
+      this.startAppContainers(sandbox);
+    } else {
+      this.startInit(sandbox, 0);
+    }
+  }
+
+  private startInit(sandbox: SandboxRecord, index: number): void {
+    const specs = this.pod.spec?.initContainers ?? [];
+    const spec = specs[index]!;
+    // A failed init container is retried (with backoff) unless the pod never restarts.
+    const policy: RestartPolicy = this.pod.spec?.restartPolicy === 'Never' ? 'Never' : 'OnFailure';
+    const c: Container = new Container(
+      spec.name,
+      spec.image ?? '',
+      this.launch(spec, sandbox),
+      policy,
+      () => {
+        const succeeded = c.state.kind === 'terminated' && c.state.exitCode === 0;
+        if (succeeded && !this.stopping) {
+          if (index + 1 < specs.length) {
+            this.startInit(sandbox, index + 1);
+          } else {
+            this.initialized = true;
+            this.startAppContainers(sandbox);
+          }
         }
-      }
+        this.kick();
+      },
+    );
+    this.inits.push(c);
+    c.start();
+  }
+
+  /** How to run a container: its program, environment and log, or why it cannot start. */
+  private launch(
+    spec: V1Container,
+    sandbox: SandboxRecord,
+  ): ConstructorParameters<typeof Container>[2] {
+    const pod = this.pod;
+    const image = resolveImage(spec, pod, this.deps.images);
+    if ('reason' in image) return image;
+    try {
+      const env = containerEnv(pod, spec, {
+        podIP: sandbox.podIP,
+        hostIP: this.deps.config.internalIP,
+        kubeconfig: sandbox.kubeconfig,
+        serviceAccountDir: sandbox.serviceAccountDir,
+        nodeDir: this.deps.config.dir,
+        apiserverHost: this.deps.config.apiserverHost,
+        apiserverPort: this.deps.config.apiserverPort,
+      });
+      return {
+        // kubelet expands $(VAR) in command and args with the container's environment.
+        argv: image.argv.map((a) => expandVars(a, env)),
+        env: { ...env, ...image.env },
+        netns: sandbox.netns,
+        log: `${this.deps.sandboxes.podDir(sandbox.uid)}/${spec.name}.log`,
+      };
+    } catch (e) {
+      if (!(e instanceof ContainerEnvError)) throw e;
+      return { reason: 'CreateContainerConfigError', message: e.message };
+    }
+  }
+
+  private startAppContainers(sandbox: SandboxRecord): void {
+    const restartPolicy = (this.pod.spec?.restartPolicy ?? 'Always') as RestartPolicy;
+    for (const spec of this.pod.spec?.containers ?? []) {
+      const launch = this.launch(spec, sandbox);
       const rc: RunningContainer = {
         spec,
         container: new Container(spec.name, spec.image ?? '', launch, restartPolicy, () => {
@@ -245,42 +294,49 @@ export class PodWorker {
     return phase === 'Succeeded' || phase === 'Failed';
   }
 
-  private view(): Parameters<typeof podPhase>[0] {
+  private view(): PodView {
     return {
       sandboxReady: this.sandbox !== undefined,
       podIP: this.sandbox?.podIP,
       hostIP: this.deps.config.internalIP,
       startTime: this.startTime,
       restartPolicy: (this.pod.spec?.restartPolicy ?? 'Always') as RestartPolicy,
+      initContainers: this.initViews(),
+      initialized: this.initialized,
       containers: this.containerViews(),
     };
   }
 
-  private containerViews(): Parameters<typeof podPhase>[0]['containers'] {
-    if (this.containers.length === 0) {
-      // Before the sandbox exists every container waits in ContainerCreating.
-      return (this.pod.spec?.containers ?? []).map((c) => ({
-        name: c.name,
-        image: c.image ?? '',
-        id: '',
-        state: {
-          kind: 'waiting',
-          reason: 'ContainerCreating',
-          ...(this.sandboxError ? { message: this.sandboxError } : {}),
-        },
-        restartCount: 0,
-        ready: false,
-      }));
-    }
+  private containerViews(): ContainerView[] {
+    if (this.containers.length === 0)
+      return (this.pod.spec?.containers ?? []).map((c) => this.pending(c));
     return this.containers.map(({ container, readiness }) => ({
-      name: container.name,
-      image: container.image,
-      id: container.id,
-      state: container.state,
-      ...(container.lastTermination ? { lastTermination: container.lastTermination } : {}),
-      restartCount: container.restartCount,
+      ...containerView(container),
       ready: container.running && (readiness ? readiness.healthy : true),
     }));
+  }
+
+  private initViews(): ContainerView[] {
+    return (this.pod.spec?.initContainers ?? []).map((spec, i) => {
+      const c = this.inits[i];
+      if (!c) return this.pending(spec);
+      const done = c.state.kind === 'terminated' && c.state.exitCode === 0;
+      return { ...containerView(c), ready: done };
+    });
+  }
+
+  /** A container not started yet: ContainerCreating before the sandbox, then PodInitializing. */
+  private pending(spec: V1Container): ContainerView {
+    const reason = this.sandbox ? 'PodInitializing' : 'ContainerCreating';
+    const message = this.sandbox ? undefined : this.sandboxError;
+    return {
+      name: spec.name,
+      image: spec.image ?? '',
+      id: '',
+      state: { kind: 'waiting', reason, ...(message ? { message } : {}) },
+      restartCount: 0,
+      ready: false,
+    };
   }
 
   private async publish(): Promise<void> {
@@ -312,8 +368,12 @@ export class PodWorker {
   }
 
   private async stopContainers(graceMs: number): Promise<void> {
+    this.stopping = true;
     this.stopProbes();
-    await Promise.all(this.containers.map((c) => c.container.stop(graceMs)));
+    await Promise.all([
+      ...this.inits.map((c) => c.stop(graceMs)),
+      ...this.containers.map((c) => c.container.stop(graceMs)),
+    ]);
   }
 
   /** Releases the sandbox; `keepFiles` keeps the logs of a pod that ran to completion. */
@@ -349,4 +409,16 @@ export class PodWorker {
     this.finished = true;
     this.deps.done(this.uid);
   }
+}
+
+function containerView(c: Container): ContainerView {
+  return {
+    name: c.name,
+    image: c.image,
+    id: c.id,
+    state: c.state,
+    ...(c.lastTermination ? { lastTermination: c.lastTermination } : {}),
+    restartCount: c.restartCount,
+    ready: false,
+  };
 }
