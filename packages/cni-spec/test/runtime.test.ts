@@ -266,6 +266,26 @@ describe('runtime side', { timeout: 30_000 }, () => {
     // Nothing on stdout: the error carries the plugin's stderr.
     await expect(rt.getVersionInfo('broken')).rejects.toThrow(/exit 2.*segfault/);
     await expect(rt.getVersionInfo('missing')).rejects.toThrow(/failed to find plugin "missing"/);
+
+    // validateNetworkList: every plugin present and speaking the list's version.
+    const mixed = new CniRuntime({
+      pluginPaths: [bin, old],
+      cacheDir: cache,
+      onStderr: () => undefined,
+    });
+    expect(await mixed.validateNetworkList(list)).toEqual(['portMappings']);
+    const bad = parseConfList(
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: 'badnet',
+        plugins: [{ type: 'rec-a' }, { type: 'ancient' }, { type: 'missing' }],
+      }),
+    );
+    const err = await mixed.validateNetworkList(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IncompatibleVersionError);
+    expect((err as IncompatibleVersionError).details).toMatch(
+      /plugin ancient supports \[0\.1\.0\], not 1\.0\.0; failed to find plugin "missing"/,
+    );
   });
 });
 

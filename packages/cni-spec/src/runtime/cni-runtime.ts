@@ -206,6 +206,33 @@ export class CniRuntime {
     if (errors.length) throw new GcFailedError(errors);
   }
 
+  /**
+   * Checks a list before use, as libcni's ValidateNetworkList: every plugin is on the path and
+   * supports the list's version (asked through VERSION). Returns the capabilities the list
+   * declares; throws code 1 naming every plugin that cannot run at that version.
+   */
+  async validateNetworkList(list: NetworkConfigList): Promise<string[]> {
+    const problems: string[] = [];
+    const caps = new Set<string>();
+    for (const plugin of list.plugins) {
+      for (const [cap, on] of Object.entries(plugin.capabilities ?? {})) if (on) caps.add(cap);
+      try {
+        const info = await this.getVersionInfo(plugin.type);
+        if (!info.supportedVersions.includes(list.cniVersion)) {
+          problems.push(
+            `plugin ${plugin.type} supports [${info.supportedVersions.join(', ')}], not ${list.cniVersion}`,
+          );
+        }
+      } catch (e) {
+        problems.push(toCniError(e).message);
+      }
+    }
+    if (problems.length) {
+      throw new IncompatibleVersionError(`network ${list.name} cannot run`, problems.join('; '));
+    }
+    return [...caps].sort();
+  }
+
   /** The cached ADD result converted to the list's version, or undefined when there is none. */
   async getCachedResult(list: NetworkConfigList, rt: RuntimeConf): Promise<Result | undefined> {
     const raw = await this.cache(rt).readResult(list.name, rt.containerId, rt.ifName);
