@@ -135,7 +135,7 @@ export class ProxyRules {
       hairpin.push(...hairpinCommands(this.current, family, fresh, 'add'));
     }
     const text = tx.text + (hairpin.length ? hairpin.join('\n') + '\n' : '');
-    return { transaction: { ...tx, text }, ...this.summary() };
+    return this.result({ ...tx, text });
   }
 
   private rebuild(): Commit {
@@ -150,10 +150,7 @@ export class ProxyRules {
     this.dirty.clear();
     this.nodeChanged = false;
     const text = renderFullSync(this.current);
-    return {
-      transaction: { text, full: true, changed: [...this.parts.keys()] },
-      ...this.summary(),
-    };
+    return this.result({ text, full: true, changed: [...this.parts.keys()] });
   }
 
   private build(id: string): Part | undefined {
@@ -169,13 +166,25 @@ export class ProxyRules {
     return { rules, ports, skipped };
   }
 
-  private summary(): Omit<Commit, 'transaction'> {
+  // The lists span every service, so they are computed on first access only: a commit for one
+  // changed endpoint must not cost O(services).
+  // (Getters, so never spread this object: spreading would evaluate them.)
+  private result(transaction: Transaction): Commit {
     const parts = [...this.parts.values()];
+    let ports: ServicePortInfo[] | undefined;
+    const allPorts = (): ServicePortInfo[] => (ports ??= parts.flatMap((p) => p.ports));
     return {
+      transaction,
       ruleset: this.current,
-      skipped: parts.flatMap((p) => p.skipped),
-      healthChecks: healthChecks(parts.flatMap((p) => p.ports)),
-      servicePorts: parts.flatMap((p) => p.ports),
+      get skipped() {
+        return parts.flatMap((p) => p.skipped);
+      },
+      get healthChecks() {
+        return healthChecks(allPorts());
+      },
+      get servicePorts() {
+        return allPorts();
+      },
     };
   }
 
