@@ -78,12 +78,14 @@ export async function validatePlugin(opts: ValidateOptions): Promise<ValidationR
     version = typeof conf.cniVersion === 'string' ? conf.cniVersion : '0.1.0';
     const network = typeof conf.name === 'string' ? conf.name : '';
     const ipam = isObject(conf.ipam) ? conf.ipam : undefined;
+    // Any IPAM with a `dataDir` is inspected as a host-local style store (drop-ins such as
+    // switchyard-ipam share the format); host-local without one uses its default location.
     const dataDir =
-      ipam?.type === 'host-local'
-        ? typeof ipam.dataDir === 'string'
-          ? ipam.dataDir
-          : '/var/lib/cni/networks'
-        : undefined;
+      typeof ipam?.dataDir === 'string'
+        ? ipam.dataDir
+        : ipam?.type === 'host-local'
+          ? '/var/lib/cni/networks'
+          : undefined;
     const leaks = async (idList: string[]): Promise<string[]> =>
       dataDir ? heldAddresses(dataDir, network, idList) : [];
 
