@@ -32,11 +32,15 @@ export interface Respond {
   status: number;
   headers: OutgoingHttpHeaders;
   reason: string;
+  /** The route that answered ("HTTPRoute ns/name", "Ingress ns/name", "defaultBackend"). */
+  route?: string;
 }
 
 /** Send to a Service. */
 export interface Forward {
   kind: 'forward';
+  /** The route that matched ("HTTPRoute ns/name", "Ingress ns/name", "defaultBackend"). */
+  route: string;
   service: ServiceRef;
   /** Path and query for the upstream request line. */
   path: string;
@@ -82,6 +86,11 @@ export function decide(table: RouteTable, req: IncomingInfo, random: () => numbe
   });
   const action: RouteAction | undefined = route?.action ?? table.fallback;
   if (!action) return respond(404, 'no route');
+  const routeName = route?.origin.source ?? 'defaultBackend';
+  const local = (status: number, reason: string, headers: OutgoingHttpHeaders = {}): Respond => ({
+    ...respond(status, reason, headers),
+    route: routeName,
+  });
   const match: PathMatch = route?.match.path ?? { type: 'Prefix', value: '/' };
   const o = action.options;
   const here = {
@@ -92,33 +101,34 @@ export function decide(table: RouteTable, req: IncomingInfo, random: () => numbe
     query: target.query,
   };
   if (o.sslRedirect && req.scheme === 'http') {
-    return respond(308, 'ssl-redirect', {
+    return local(308, 'ssl-redirect', {
       location: redirectLocation({ scheme: 'https', statusCode: 308 }, here, match),
     });
   }
-  if (o.appRoot && target.path === '/') return respond(302, 'app-root', { location: o.appRoot });
+  if (o.appRoot && target.path === '/') return local(302, 'app-root', { location: o.appRoot });
   const origin = req.headers.origin;
   if (
     o.cors &&
     req.method === 'OPTIONS' &&
     req.headers['access-control-request-method'] !== undefined
   ) {
-    return respond(204, 'cors preflight', preflightHeaders(o.cors, origin));
+    return local(204, 'cors preflight', preflightHeaders(o.cors, origin));
   }
   if (action.redirect) {
-    return respond(action.redirect.statusCode, 'redirect', {
+    return local(action.redirect.statusCode, 'redirect', {
       location: redirectLocation(action.redirect, here, match),
     });
   }
   const useAlt = action.canary !== undefined && useCanary(action.canary, req.headers, random);
   const backends = useAlt && action.canary ? action.canary.backends : action.backends;
   const backend = pickWeighted(backends, random);
-  if (!backend) return respond(500, 'no backend with weight');
-  if (!backend.service) return respond(500, 'invalid backend reference');
+  if (!backend) return local(500, 'no backend with weight');
+  if (!backend.service) return local(500, 'invalid backend reference');
   const rewrite = action.rewrite;
   const path = rewrite?.path ? modifyPath(rewrite.path, target.path, match) : target.path;
   return {
     kind: 'forward',
+    route: routeName,
     service: backend.service,
     path: path + target.query,
     host: rewrite?.hostname ?? req.headers.host,

@@ -38,6 +38,13 @@ export function requestHasBody(req: IncomingMessage): boolean {
   return length !== undefined ? Number(length) > 0 : req.headers['transfer-encoding'] !== undefined;
 }
 
+export interface ForwardHooks {
+  /** Answer locally with an error status (or break the response if it already started). */
+  fail: (status: number, reason: string, error?: Error) => void;
+  /** The endpoint whose response is being relayed. */
+  answeredBy: (endpoint: Endpoint) => void;
+}
+
 interface Attempt {
   number: number;
   tried: Set<string>;
@@ -58,8 +65,9 @@ export function forward(
   headers: OutgoingHttpHeaders,
   opts: ResolvedProxyOptions,
   balancer: EndpointBalancer,
-  fail: (status: number, reason: string, error?: Error) => void,
+  hooks: ForwardHooks,
 ): void {
+  const fail = hooks.fail;
   const limit = d.options.maxBodyBytes ?? opts.maxBodyBytes;
   const hasBody = requestHasBody(req);
   if (hasBody && req.headers['content-length'] === undefined)
@@ -202,6 +210,7 @@ export function forward(
       fail(502, 'invalid response headers', e as Error);
       return;
     }
+    hooks.answeredBy(ep);
     upRes.pipe(res);
     // A backend that dies mid-body: the client must see a broken response, not a short one.
     upRes.on('error', () => res.destroy());

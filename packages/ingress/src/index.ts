@@ -43,7 +43,7 @@ export { staticEndpoints, serviceKey, type Endpoint, type EndpointResolver } fro
 export { pickWeighted } from './backend-picker.js';
 export { decide, type Decision, type Forward, type IncomingInfo, type Respond } from './decide.js';
 export { UpstreamError } from './forward.js';
-export type { ProxyEvent, ProxyOptions } from './proxy-options.js';
+export type { ProxyEvent, ProxyOptions, ResponseRecord } from './proxy-options.js';
 export { createProxyHandler, type RequestHandler } from './proxy-handler.js';
 export { createUpgradeHandler, type UpgradeHandler } from './upgrade-handler.js';
 export { TlsStore, type CertificatePair } from './tls-store.js';

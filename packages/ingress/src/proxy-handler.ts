@@ -61,6 +61,23 @@ export function createProxyHandler(router: Router, options: ProxyOptions): Reque
   const balancer = balancerFor(opts);
   return (req, res) => {
     const info = incomingInfo(req);
+    const started = performance.now();
+    let route: string | undefined;
+    let upstream: string | undefined;
+    if (opts.onResponse) {
+      res.once('close', () =>
+        opts.onResponse?.({
+          method: info.method,
+          host: req.headers.host,
+          url: info.url,
+          status: res.statusCode,
+          ...(route === undefined ? {} : { route }),
+          ...(upstream === undefined ? {} : { upstream }),
+          durationMs: performance.now() - started,
+          completed: res.writableFinished,
+        }),
+      );
+    }
     const fail = (status: number, reason: string, error?: Error): void => {
       const level = status >= 500 ? 'error' : 'warn';
       opts.onEvent?.({
@@ -77,6 +94,7 @@ export function createProxyHandler(router: Router, options: ProxyOptions): Reque
     };
     try {
       const d = decide(router.table, info, opts.random);
+      route = d.route;
       if (d.kind === 'respond') {
         if (d.status >= 400) fail(d.status, d.reason);
         else sendStatus(res, d.status, d.headers);
@@ -90,7 +108,10 @@ export function createProxyHandler(router: Router, options: ProxyOptions): Reque
       }
       const hasBody = requestHasBody(req);
       for (const m of d.mirrors) sendMirror(req, hasBody, headers, d.path, m, balancer, opts);
-      forward(req, res, d, headers, opts, balancer, fail);
+      forward(req, res, d, headers, opts, balancer, {
+        fail,
+        answeredBy: (ep) => (upstream = `${ep.address}:${ep.port}`),
+      });
     } catch (e) {
       // A bug must cost one request, never the server.
       fail(500, 'internal error', e as Error);

@@ -12,6 +12,22 @@ export interface ProxyEvent {
   error?: string;
 }
 
+/** One finished (or abandoned) request, for access logs and metrics. */
+export interface ResponseRecord {
+  method: string;
+  host: string | undefined;
+  /** The request target as received. */
+  url: string;
+  status: number;
+  /** "HTTPRoute ns/name", "Ingress ns/name", "defaultBackend"; absent when nothing matched. */
+  route?: string;
+  /** `address:port` of the endpoint that answered, when one did. */
+  upstream?: string;
+  durationMs: number;
+  /** false when the connection closed before the response was complete. */
+  completed: boolean;
+}
+
 export interface ProxyOptions {
   /** Ready endpoints per Service port (the app feeds it from EndpointSlices). */
   endpoints: EndpointResolver;
@@ -30,10 +46,20 @@ export interface ProxyOptions {
   trustForwardedHeaders?: boolean;
   random?: () => number;
   onEvent?: (e: ProxyEvent) => void;
+  /** Called once per request when its response finished or its connection closed. */
+  onResponse?: (r: ResponseRecord) => void;
 }
 
-export type ResolvedProxyOptions = Required<Omit<ProxyOptions, 'onEvent'>> &
-  Pick<ProxyOptions, 'onEvent'>;
+export type ResolvedProxyOptions = Required<Omit<ProxyOptions, 'onEvent' | 'onResponse'>> &
+  Pick<ProxyOptions, 'onEvent' | 'onResponse'>;
+
+function contained(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // Deliberately ignored: see resolveProxyOptions.
+  }
+}
 
 export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
   const resolved: ResolvedProxyOptions = {
@@ -49,17 +75,12 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
     trustForwardedHeaders: o.trustForwardedHeaders ?? false,
     random: o.random ?? Math.random,
   };
+  // Hooks that throw must not take a request (or the process) down with them; they are the
+  // reporting channel, so there is nothing left to report their failure to.
   const onEvent = o.onEvent;
-  if (onEvent) {
-    // A logging hook that throws must not take a request (or the process) down with it.
-    resolved.onEvent = (e) => {
-      try {
-        onEvent(e);
-      } catch {
-        // Nothing sensible to report to: the hook is the reporting channel.
-      }
-    };
-  }
+  if (onEvent) resolved.onEvent = (e) => contained(() => onEvent(e));
+  const onResponse = o.onResponse;
+  if (onResponse) resolved.onResponse = (r) => contained(() => onResponse(r));
   return resolved;
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileHttpRoutes } from '../src/compile-httproute.js';
 import { compileIngresses } from '../src/compile-ingress.js';
 import { staticEndpoints } from '../src/endpoints.js';
+import type { ResponseRecord } from '../src/proxy-options.js';
 import { RouteTable } from '../src/route-table.js';
 import { Router } from '../src/router.js';
 import { createIngressServer } from '../src/server.js';
@@ -10,6 +11,7 @@ import { httpRoute, ingress, ipath } from './fixtures.js';
 import { close, fetchVia, listen, startEcho, type Backend, type Echo } from './harness.js';
 
 let a: Backend, b: Backend, mirror: Backend, proxy: Server, port: number;
+const records: ResponseRecord[] = [];
 
 const echo = (body: string): Echo => JSON.parse(body) as Echo;
 
@@ -182,7 +184,10 @@ beforeAll(async () => {
     'default/mirror:80': [mirror.endpoint],
     'default/ab:80': [a.endpoint, b.endpoint],
   });
-  proxy = createIngressServer(new Router(table), { endpoints });
+  proxy = createIngressServer(new Router(table), {
+    endpoints,
+    onResponse: (r) => records.push(r),
+  });
   port = await listen(proxy);
 });
 
@@ -335,6 +340,29 @@ describe('Gateway API filters through the proxy', () => {
       method: 'POST',
       body: 'payload',
     });
+  });
+
+  it('reports each response (route, upstream, status, duration) for access logs and metrics', async () => {
+    await fetchVia(port, '/headers?x=1', { host: 'gw.test' });
+    await fetchVia(port, '/old/x', { host: 'gw.test' });
+    await expect
+      .poll(() => records.filter((r) => r.host === 'gw.test').length)
+      .toBeGreaterThanOrEqual(2);
+    const proxied = records.find((r) => r.url === '/headers?x=1');
+    expect(proxied).toMatchObject({
+      method: 'GET',
+      status: 200,
+      route: 'HTTPRoute default/filters',
+      upstream: `127.0.0.1:${a.endpoint.port}`,
+      completed: true,
+    });
+    expect(proxied?.durationMs).toBeGreaterThan(0);
+    expect(records.find((r) => r.url === '/old/x')).toMatchObject({
+      status: 301,
+      route: 'HTTPRoute default/filters',
+      completed: true,
+    });
+    expect(records.find((r) => r.url === '/old/x')?.upstream).toBeUndefined();
   });
 
   it('no matching rule: the table fallback (here an Ingress defaultBackend) answers', async () => {
