@@ -120,8 +120,6 @@ export function serviceEntry(svc: ServiceLike): ServiceEntry {
   if (spec.type === 'ExternalName') {
     const target = (spec.externalName ?? '').toLowerCase().replace(/\.$/, '');
     if (!target) throw new ZoneInputError('Service', 'spec.externalName', 'missing');
-    if (canonicalIp(target))
-      throw new ZoneInputError('Service', 'spec.externalName', 'is an address, not a name');
     return { ...base, kind: 'externalName', externalName: target };
   }
   const raw = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
@@ -135,11 +133,14 @@ export function serviceEntry(svc: ServiceLike): ServiceEntry {
   return { ...base, kind: 'clusterIP', clusterIPs };
 }
 
-export function sliceEntry(slice: EndpointSliceLike): SliceEntry {
+/**
+ * The zone's view of a slice, or undefined for a slice no Service owns (no service-name label:
+ * slices other controllers manage), which publishes nothing.
+ */
+export function sliceEntry(slice: EndpointSliceLike): SliceEntry | undefined {
   const [namespace, name] = objectKey('EndpointSlice', slice.metadata);
   const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL]?.toLowerCase();
-  if (!service)
-    throw new ZoneInputError('EndpointSlice', `labels.${SERVICE_NAME_LABEL}`, 'missing');
+  if (!service) return undefined;
   const endpoints: EndpointEntry[] = [];
   // FQDN slices carry names, not addresses; DNS publishes only IPv4/IPv6 endpoints.
   if (slice.addressType === 'IPv4' || slice.addressType === 'IPv6') {

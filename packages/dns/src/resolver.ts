@@ -1,5 +1,5 @@
 import { RCode, RRClass, RRType } from './constants.js';
-import { ipFamily } from './ip.js';
+import { canonicalIp, ipFamily } from './ip.js';
 import type { Question, ResourceRecord } from './message.js';
 import { canonicalName, dashedLabelToIp, isSubdomain, reverseNameToIp } from './names.js';
 import type { EndpointEntry, PortEntry, ServiceEntry } from './objects.js';
@@ -167,6 +167,8 @@ export class Resolver {
   }
 
   private externalName(q: Question, target: string, depth: number): Resolution {
+    // An address is not a name to alias; CoreDNS publishes nothing for it either.
+    if (canonicalIp(target)) return this.nxdomain();
     const cname: ResourceRecord = {
       name: q.name,
       type: RRType.CNAME,

@@ -72,9 +72,15 @@ export class Zone {
   }
 
   upsertEndpointSlice(slice: EndpointSliceLike): void {
+    const [ns, name] = objectKey('EndpointSlice', slice.metadata);
     const entry = sliceEntry(slice);
-    const key = `${entry.namespace}/${entry.name}`;
-    this.removeSlice(key);
+    const key = `${ns}/${name}`;
+    const removed = this.removeSlice(key);
+    if (!entry) {
+      // Not (or no longer) a Service's slice: forget what it published before.
+      if (removed) this.touch();
+      return;
+    }
     this.slices.set(key, entry);
     const svcKey = `${entry.namespace}/${entry.service}`;
     let set = this.slicesByService.get(svcKey);

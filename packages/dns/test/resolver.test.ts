@@ -347,6 +347,29 @@ describe('zone updates', () => {
     expect(r('testns.svc.cluster.local', T.A)).toEqual(nodata);
   });
 
+  it('drops a slice that loses its service-name label, and ignores unowned slices', () => {
+    const z = fixtureZone();
+    const r = resolver({}, z);
+    const unowned = {
+      metadata: { namespace: 'testns', name: 'hdls1-v4' },
+      addressType: 'IPv4',
+      endpoints: [],
+    };
+    z.upsertEndpointSlice(unowned);
+    expect(r('hdls1.testns.svc.cluster.local', T.A)).toEqual(nodata);
+    expect(r('dup-name.hdls1.testns.svc.cluster.local', T.A)).toEqual(nx);
+    z.upsertEndpointSlice({ ...unowned, metadata: { namespace: 'testns', name: 'other' } });
+    expect(r('hdls1.testns.svc.cluster.local', T.AAAA)?.answers.length).toBe(2);
+  });
+
+  it('publishes nothing for an ExternalName that is an address (as CoreDNS)', () => {
+    const z = fixtureZone();
+    z.upsertService(
+      service('testns', 'ipname', { type: 'ExternalName', externalName: '192.0.2.7' }),
+    );
+    expect(resolver({}, z)('ipname.testns.svc.cluster.local', T.A)).toEqual(nx);
+  });
+
   it('bumps the SOA serial on every change', () => {
     const z = fixtureZone();
     const before = z.serial;
@@ -364,13 +387,6 @@ describe('zone updates', () => {
     expect(() => z.upsertService(service('testns', 'svc1', { type: 'ExternalName' }))).toThrow(
       /externalName/,
     );
-    expect(() =>
-      z.upsertEndpointSlice({
-        metadata: { namespace: 'testns', name: 's' },
-        addressType: 'IPv4',
-        endpoints: [],
-      }),
-    ).toThrow(/service-name/);
     expect(() => z.upsertNamespace({})).toThrow(ZoneInputError);
     expect(r('svc1.testns.svc.cluster.local', T.A)?.answers).toEqual([
       'svc1.testns.svc.cluster.local A 10.0.0.1',
