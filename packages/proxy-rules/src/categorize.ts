@@ -11,7 +11,7 @@ export interface CategorizedEndpoints {
   cluster: ResolvedEndpoint[];
   /** Node-local endpoints for Local policy; empty when the service never uses it. */
   local: ResolvedEndpoint[];
-  /** Union of the two: every endpoint that needs an endpoint chain. */
+  /** Union of the two: every endpoint this node may DNAT to (hairpin and affinity sets). */
   reachable: ResolvedEndpoint[];
   /** The service has a usable endpoint somewhere in the cluster (decides REJECT vs DROP). */
   hasAny: boolean;

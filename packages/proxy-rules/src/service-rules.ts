@@ -40,8 +40,8 @@ const markMasq: Verdict = { kind: 'jump', chain: CHAIN.markForMasquerade };
  * Adds one service port's chains, affinity sets and map elements to `rs`, following kube-proxy's
  * nftables layout: service-ips/service-nodeports dispatch to the internal policy chain (ClusterIP)
  * or the `external-` chain (NodePort, ExternalIPs, LoadBalancer IPs); policy chains pick an
- * endpoint with numgen; endpoint chains mark hairpin traffic and DNAT. Services without usable
- * endpoints get a REJECT (or, for a Local policy with no local endpoint, DROP) element instead.
+ * endpoint with numgen and DNAT to it; the endpoints join the shared hairpin set. Services without
+ * usable endpoints get a REJECT (or, for a Local policy with no local endpoint, DROP) element.
  */
 export function addServicePort(
   rs: RuleParts,

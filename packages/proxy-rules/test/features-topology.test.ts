@@ -66,3 +66,20 @@ describe('topology-aware routing', () => {
     expect(run(eps)).toEqual(['10.244.1.5:8080']);
   });
 });
+
+describe('categorizeEndpoints', () => {
+  it('reports which topology mode filtered the Cluster endpoints', async () => {
+    const { categorizeEndpoints } = await import('../src/categorize.js');
+    const { compile } = await import('../src/compile.js');
+    const svc = service('topo', { clusterIP: CIP });
+    const zoned = [
+      ep('10.244.1.5', { zones: ['zone-a'] }),
+      ep('10.244.2.5', { zones: ['zone-b'] }),
+    ];
+    const c = compile(model([svc], [slice('topo', zoned)]));
+    const cat = categorizeEndpoints(c.servicePorts[0]!, c.node);
+    expect(cat.topology).toBe('PreferSameZone');
+    expect(cat.cluster.map((e) => e.ip)).toEqual(['10.244.1.5']);
+    expect(cat.hasAny).toBe(true);
+  });
+});
