@@ -85,6 +85,62 @@ async function listing(ns: Netns): Promise<string[]> {
     .sort();
 }
 
+describe('every rule shape', () => {
+  it('loads into the kernel and reads back with the same rules per chain', async () => {
+    const many = Array.from({ length: 20 }, (_, i) => ep(`10.244.9.${i + 1}`));
+    const everything = model(
+      [
+        lb({
+          loadBalancerSourceRanges: ['203.0.113.0/24', '192.168.0.0/24'],
+          externalTrafficPolicy: 'Local',
+          healthCheckNodePort: 32000,
+        }),
+        service('sticky', {
+          clusterIP: '10.96.0.40',
+          clusterIPs: ['10.96.0.40', 'fd00:96::40'],
+          sessionAffinity: 'ClientIP',
+          internalTrafficPolicy: 'Local',
+        }),
+        service('big', {
+          clusterIP: '10.96.0.50',
+          sessionAffinity: 'ClientIP',
+          externalIPs: ['203.0.113.50'],
+        }),
+        service('sctp', {
+          type: 'NodePort',
+          clusterIP: '10.96.0.60',
+          ports: [{ name: 's', port: 9, protocol: 'SCTP', nodePort: 30009 }],
+        }),
+        service('none', { clusterIP: '10.96.0.70' }),
+      ],
+      [
+        slice('lb', [ep('10.244.2.5', { node: 'node-a' }), ep('10.244.2.6')]),
+        slice('sticky', [ep('10.244.3.5', { node: 'node-a' })]),
+        slice('sticky', [ep('fd00:244::35', { node: 'node-a' })], { family: 'IPv6' }),
+        slice('big', many),
+        {
+          ...slice('sctp', [ep('10.244.4.5')], { name: 's' }),
+          ports: [{ name: 's', port: 9, protocol: 'SCTP' }],
+        },
+      ],
+      { ...NODE, nodePortAddresses: ['192.168.0.10', 'fd00:192::10'] },
+    );
+    const { ruleset } = compile(everything);
+    await withNetns(['shapes'], async (ns) => {
+      await nft(ns, renderFullSync(ruleset));
+      const { stdout } = await ns.exec(['nft', '-j', 'list', 'table', 'inet', 'switchyard-proxy']);
+      const items = (JSON.parse(stdout) as { nftables: Record<string, { chain?: string }>[] })
+        .nftables;
+      const perChain = new Map<string, number>();
+      for (const o of items)
+        if (o.rule) perChain.set(o.rule.chain!, (perChain.get(o.rule.chain!) ?? 0) + 1);
+      for (const c of ruleset.chains.values())
+        expect([c.name, perChain.get(c.name) ?? 0]).toEqual([c.name, c.rules.length]);
+      expect([...ruleset.chains.values()].some((c) => c.name.startsWith('endpoint-'))).toBe(true);
+    });
+  });
+});
+
 describe('incremental transactions in the kernel', () => {
   it('converge to the same table as a full sync, state after state', async () => {
     await withNetns(['inc', 'full'], async (inc, full) => {

@@ -99,6 +99,16 @@ describe('nftables rules in a node namespace', () => {
     );
   });
 
+  it('internalTrafficPolicy Local: only the node-local endpoint, silence (DROP) without one', async () => {
+    const itp = service('web', { clusterIP: CIP, internalTrafficPolicy: 'Local' });
+    await apply([itp], [slice('web', [EP1, EP2])]);
+    expect(new Set(await connect(topo.client, CIP, 80, 'tcp', 6))).toEqual(
+      new Set([`ep1 ${ADDR.client}`]),
+    );
+    await apply([itp], [slice('web', [EP2])]);
+    expect(await connect(topo.client, CIP, 80)).toEqual(['TIMEOUT']);
+  });
+
   it('a service without endpoints refuses connections (REJECT)', async () => {
     await apply([nodePortSvc('Cluster')], [slice('np', [ep(ADDR.ep1, { ready: false })])]);
     expect(await connect(topo.client, CIP, 80)).toEqual(['ECONNREFUSED']);
