@@ -1,5 +1,6 @@
 // The plugin-side entry point (`@switchyard/cni-spec/plugin`): only what a plugin needs, so a
-// plugin process does not load the runtime side. Verb-specific code is imported lazily inside.
+// plugin process does not load the runtime side. Verb-specific code (config parsing, result
+// conversion for the output, process spawning for delegates) is imported lazily inside.
 export {
   CniError,
   DecodingFailureError,
@@ -21,3 +22,13 @@ export type { GcAttachment, PluginConf, RuntimeConfig } from './types/config.js'
 export { SUPPORTED_VERSIONS, versionAtLeast } from './version/versions.js';
 export type { CmdArgs, PluginHandlers, PluginInfo } from './plugin/handlers.js';
 export { pluginMain } from './plugin/plugin-main.js';
+export {
+  delegateAdd,
+  delegateAddWithRollback,
+  delegateCheck,
+  delegateDel,
+  delegateGc,
+  delegateStatus,
+} from './plugin/delegate.js';
+export { parseResult } from './version/convert.js';
+export { checkCniArgs, parseCniArgs } from './types/cni-args.js';

@@ -1,4 +1,3 @@
-import { execPlugin, findInPath } from '../exec/exec-plugin.js';
 import type { Result } from '../types/result.js';
 
 type Verb = 'ADD' | 'CHECK' | 'DEL' | 'STATUS' | 'GC';
@@ -14,6 +13,8 @@ async function delegate(
   path: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<Buffer> {
+  // Loaded on first use so that plugins importing these helpers start no slower for VERSION.
+  const { execPlugin, findInPath } = await import('../exec/exec-plugin.js');
   const pluginPath = await findInPath(type, path);
   const stdin = Buffer.isBuffer(stdinData) ? stdinData : Buffer.from(stdinData);
   return execPlugin(pluginPath, stdin, {
