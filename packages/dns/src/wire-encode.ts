@@ -19,14 +19,14 @@ export function encodeMessage(msg: Message, maxSize: number = MAX_MESSAGE_SIZE):
   const buf = scratch;
   let off = 12;
   for (const q of msg.questions) {
+    if (off > limit) break; // reported below, before the scratch buffer could overflow
     off = names.write(buf, off, q.name, true);
     off = buf.writeUInt16BE(q.type, off);
     off = buf.writeUInt16BE(q.class, off);
   }
   const optSize = msg.edns ? 11 + msg.edns.options.reduce((n, o) => n + 4 + o.data.length, 0) : 0;
   const recordLimit = limit - optSize;
-  if (off > recordLimit)
-    throw new DnsEncodeError(`question does not fit in ${limit} bytes`, 'size');
+  if (off > recordLimit) throw new DnsEncodeError(`questions do not fit in ${limit} bytes`, 'size');
   let truncated = false;
   let afterAnswers = off;
   const counts = [0, 0, 0];

@@ -157,6 +157,19 @@ describe('wire encoding', () => {
   });
 });
 
+describe('size limits', () => {
+  it('throws DnsEncodeError when even the questions do not fit', () => {
+    const q = {
+      name: `${'q'.repeat(60)}.${'r'.repeat(60)}.${'s'.repeat(60)}.example`,
+      type: 1,
+      class: 1,
+    };
+    const questions = Array.from({ length: 10000 }, (_, i) => ({ ...q, name: `${i}.${q.name}` }));
+    expect(() => encodeMessage(response([], { questions }))).toThrow(/questions do not fit/);
+    expect(() => encodeMessage(response([], { questions: [q] }), 100)).toThrow(DnsEncodeError);
+  });
+});
+
 describe('truncation', () => {
   const many = Array.from({ length: 60 }, (_, i) =>
     a(`host-${i}.web.default.svc.cluster.local`, `10.0.1.${i}`),
