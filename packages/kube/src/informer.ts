@@ -316,7 +316,14 @@ export class Informer<T extends KubernetesObject, I extends string = never> {
             );
           }
           events++;
-          this.apply(event);
+          try {
+            this.apply(event);
+          } catch (e) {
+            // A malformed event or an index function that threw: the cache may be off, so
+            // the next cycle relists rather than trusting it.
+            this.rv = undefined;
+            finish('error', e instanceof Error ? e : new Error(String(e)));
+          }
         },
         (err) => {
           if (!err) return finish('closed');

@@ -90,8 +90,8 @@ export class KubeClient {
   /**
    * Opens a watch (`?watch=true`). Every event goes to `onEvent`; `onEnd` is called exactly once:
    * with undefined when the server ends the stream, with an error otherwise (a non-200 answer is a
-   * KubeApiError; a line that is not JSON ends the watch rather than being skipped). Events after
-   * `abort()` are never delivered.
+   * KubeApiError; a line that is not JSON ends the watch rather than being skipped; so does an
+   * `onEvent` that throws, with its error). Events after `abort()` are never delivered.
    */
   watch(
     path: string,
@@ -136,7 +136,12 @@ export class KubeClient {
               } catch (e) {
                 return end(new KubeTransportError('WATCH', path, e));
               }
-              onEvent(event);
+              try {
+                onEvent(event);
+              } catch (e) {
+                // A consumer that throws ends its own watch rather than the process.
+                return end(e instanceof Error ? e : new Error(String(e)));
+              }
             }
           });
           res.on('end', () => end());

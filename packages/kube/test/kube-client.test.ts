@@ -140,4 +140,25 @@ describe('KubeClient.watch', () => {
     expect(seen).toEqual([]);
     expect(ended).toBe(1);
   });
+
+  it('ends the watch with the error of an onEvent that throws', async () => {
+    const client = await serve((_req, res) => {
+      res.writeHead(200);
+      res.write('{"type":"ADDED","object":{}}\n{"type":"ADDED","object":{}}\n');
+    });
+    let calls = 0;
+    const err = await new Promise<Error | undefined>((resolve) => {
+      client.watch(
+        '/api/v1/pods',
+        {},
+        () => {
+          calls++;
+          throw new TypeError('consumer bug');
+        },
+        resolve,
+      );
+    });
+    expect(calls).toBe(1);
+    expect(err).toBeInstanceOf(TypeError);
+  });
 });
