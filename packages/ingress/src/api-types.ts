@@ -135,6 +135,8 @@ export interface HTTPBackendRef extends BackendObjectReference {
 
 export interface HTTPRouteRule {
   name?: string;
+  /** Gateway API durations (`10s`, `500ms`, `1m30s`; `0s` disables). */
+  timeouts?: { request?: string; backendRequest?: string };
   matches?: HTTPRouteMatch[];
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];

@@ -1,6 +1,7 @@
 import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from './api-types.js';
 import { applyFilter, headerModifier, RefChecker } from './compile-filters.js';
 import { createdMs, objectKey } from './compile-ingress.js';
+import { parseGatewayDuration } from './duration.js';
 import { RouteCompileError } from './errors.js';
 import { intersectHostnames, parseHostPattern } from './host.js';
 import type {
@@ -93,8 +94,33 @@ function matchOf(source: string, m: HTTPRouteMatch): RouteMatch {
   return out;
 }
 
+function timeoutsOf(source: string, rule: HTTPRouteRule): RouteAction['options'] {
+  const ms = (field: 'request' | 'backendRequest'): number | undefined => {
+    const v = rule.timeouts?.[field];
+    if (v === undefined) return undefined;
+    const parsed = parseGatewayDuration(v);
+    if (parsed === undefined) {
+      throw new RouteCompileError(
+        `invalid duration ${JSON.stringify(v)}`,
+        source,
+        `timeouts.${field}`,
+      );
+    }
+    return parsed;
+  };
+  const request = ms('request');
+  const backendRequest = ms('backendRequest');
+  if (request && backendRequest && backendRequest > request) {
+    throw new RouteCompileError('backendRequest must not exceed request', source, 'timeouts');
+  }
+  const options: RouteAction['options'] = {};
+  if (request !== undefined) options.requestTimeoutMs = request;
+  if (backendRequest !== undefined) options.backendRequestTimeoutMs = backendRequest;
+  return options;
+}
+
 function actionOf(source: string, rule: HTTPRouteRule, refs: RefChecker): RouteAction {
-  const action: RouteAction = { backends: [], mirrors: [], options: {} };
+  const action: RouteAction = { backends: [], mirrors: [], options: timeoutsOf(source, rule) };
   for (const f of rule.filters ?? []) applyFilter(source, f, action, refs);
   if (action.redirect && action.rewrite) {
     throw new RouteCompileError(

@@ -73,7 +73,8 @@ export function forward(
   if (hasBody && req.headers['content-length'] === undefined)
     headers['transfer-encoding'] = 'chunked';
   let body: Readable | undefined;
-  // Set once we answered locally (413); later upstream errors must not cut that answer short.
+  // Set once we answered locally (413, 504 deadline); later upstream errors must not cut that
+  // answer short.
   let answered = false;
   if (hasBody) {
     const limiter = new BodyLimit(limit);
@@ -91,7 +92,19 @@ export function forward(
   const token = affinity ? cookieValue(req.headers.cookie, affinity.cookieName) : undefined;
   const sticky = token ? balancer.byToken(d.service, token) : undefined;
   let current: ReturnType<typeof request> | undefined;
+  const requestMs = d.options.requestTimeoutMs ?? 0;
+  const backendMs = d.options.backendRequestTimeoutMs ?? 0;
+  // The whole-request deadline (HTTPRoute timeouts.request) spans every attempt.
+  const deadline =
+    requestMs > 0
+      ? setTimeout(() => {
+          answered = !res.headersSent;
+          fail(504, 'request timeout');
+          current?.destroy();
+        }, requestMs)
+      : undefined;
   res.on('close', () => {
+    clearTimeout(deadline);
     // The client went away (or we finished): never leave the upstream request running.
     if (!res.writableFinished) current?.destroy();
   });
@@ -133,6 +146,13 @@ export function forward(
       return;
     }
     current = up;
+    if (backendMs > 0) {
+      const attemptTimer = setTimeout(
+        () => up.destroy(new UpstreamError('backend request timeout', 504)),
+        backendMs,
+      );
+      up.once('close', () => clearTimeout(attemptTimer));
+    }
     up.on('socket', (socket) => {
       const start = (): void => {
         clearTimeout(connectTimer);

@@ -97,6 +97,10 @@ export interface RouteOptions {
   connectTimeoutMs?: number;
   sendTimeoutMs?: number;
   readTimeoutMs?: number;
+  /** Whole request/response deadline (HTTPRoute timeouts.request); 0 = none. */
+  requestTimeoutMs?: number;
+  /** Deadline per backend attempt (HTTPRoute timeouts.backendRequest); 0 = none. */
+  backendRequestTimeoutMs?: number;
   /** 308 to https for plain-HTTP requests. */
   sslRedirect?: boolean;
   cors?: CorsPolicy;

@@ -114,6 +114,16 @@ beforeAll(async () => {
         ...(to('stream', '/stream') ?? []),
         ...(to('flaky', '/flaky') ?? []),
         {
+          matches: [{ path: { type: 'PathPrefix', value: '/deadline' } }],
+          timeouts: { request: '200ms' },
+          backendRefs: [{ name: 'hang', port: 80 }],
+        },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/attempt-deadline' } }],
+          timeouts: { request: '10s', backendRequest: '150ms' },
+          backendRefs: [{ name: 'hang', port: 80 }],
+        },
+        {
           matches: [{ path: { type: 'PathPrefix', value: '/invalid' } }],
           backendRefs: [{ name: 'x', namespace: 'elsewhere', port: 80 }],
         },
@@ -213,6 +223,18 @@ describe('error statuses', () => {
     const t0 = Date.now();
     expect((await fetchVia(port, '/', { host: 'patient.test' })).status).toBe(504);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+  });
+
+  it('HTTPRoute timeouts.request and timeouts.backendRequest answer 504 before the read timeout', async () => {
+    for (const [path, msg] of [
+      ['/deadline', 'request timeout'],
+      ['/attempt-deadline', 'backend request timeout'],
+    ] as const) {
+      const t0 = Date.now();
+      expect((await get(path)).status).toBe(504);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+      expect(events.filter((e) => e.status === 504).at(-1)?.msg).toBe(msg);
+    }
   });
 
   it('504 on connect timeout; an idempotent request moves on to the next endpoint', async () => {
