@@ -3,7 +3,7 @@ import { isRecordAlive, spawnDaemon, stopDaemon } from './daemon.js';
 import { TestbedStateError } from './errors.js';
 import { apiserverReady } from './readyz.js';
 import { type ProcessRecord, type TestbedState, readState, writeState } from './state.js';
-import type { Testbed } from './testbed.js';
+import type { Testbed } from './testbed-handle.js';
 import { waitFor } from './wait.js';
 
 export interface ApiserverRestart {

@@ -11,13 +11,8 @@ export { type NodeRecord, type ProcessRecord, type TestbedState, readState } fro
 export { type TestbedLayout, nodeNetns, podNetns, testbedLayout } from './layout.js';
 export { type TeardownReport, teardown } from './teardown.js';
 export { type ControlPlaneBinaries, findBinaries } from './binaries.js';
-export {
-  type StartOptions,
-  type Testbed,
-  openTestbed,
-  startTestbed,
-  stopTestbed,
-} from './testbed.js';
+export { type StartOptions, openTestbed, startTestbed, stopTestbed } from './testbed.js';
+export type { Testbed } from './testbed-handle.js';
 export { testbedStatus, type TestbedStatus } from './status.js';
 export { ECHO_IMAGE, SWITCHYARD_IMAGE, TOOLBOX_IMAGE } from './node-runtime/images.js';
 export { CONFLIST_NAME } from './node-runtime/pod-network.js';

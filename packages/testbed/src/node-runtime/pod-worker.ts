@@ -3,10 +3,10 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { NodeApi } from './api.js';
 import { MERGE_PATCH } from './api.js';
 import type { NodeRuntimeConfig } from './config.js';
-import { Container, type RestartPolicy } from './container.js';
-import { ContainerEnvError, containerEnv, expandVars } from './container-env.js';
-import { type ImageContext, resolveImage } from './images.js';
+import type { RestartPolicy } from './container.js';
+import type { ImageContext } from './images.js';
 import { type Logger, errorMessage, httpStatus } from './logger.js';
+import { PodContainers, pendingView } from './pod-containers.js';
 import {
   type ConditionHistory,
   type ContainerView,
@@ -14,7 +14,6 @@ import {
   buildPodStatus,
   podPhase,
 } from './pod-status.js';
-import { ProbeRunner, type ProbeTarget } from './probes.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 export interface PodWorkerDeps {
@@ -26,13 +25,6 @@ export interface PodWorkerDeps {
   log: Logger;
   /** Called once the worker has nothing left to do (pod deleted and cleaned up). */
   done: (uid: string) => void;
-}
-
-interface RunningContainer {
-  container: Container;
-  spec: V1Container;
-  readiness?: ProbeRunner;
-  liveness?: ProbeRunner;
 }
 
 const MAX_GRACE_MS = 30_000;
@@ -49,10 +41,7 @@ export class PodWorker {
   private completed = false;
   private finished = false;
   private sandbox: SandboxRecord | undefined;
-  private containers: RunningContainer[] = [];
-  private inits: Container[] = [];
-  private initialized = false;
-  private stopping = false;
+  private running: PodContainers | undefined;
   private sandboxError: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = 500;
@@ -137,7 +126,7 @@ export class PodWorker {
     if (!this.sandbox) await this.createSandbox();
     if (this.sandbox && this.terminal()) {
       // Nothing will run again: release the address, keep the pod object and its status.
-      this.stopProbes();
+      this.running?.stopProbes();
       await this.publish();
       await this.teardown(true);
       this.completed = true;
@@ -172,7 +161,8 @@ export class PodWorker {
       this.scheduleRetry();
       return;
     }
-    this.startContainers(this.sandbox);
+    this.running = new PodContainers(this.pod, this.sandbox, this.deps, () => this.kick());
+    this.running.start();
   }
 
   private scheduleRetry(): void {
@@ -183,159 +173,26 @@ export class PodWorker {
     this.retryMs = Math.min(this.retryMs * 2, 10_000);
   }
 
-  /** Init containers one after another (each to success), then the app containers. */
-  private startContainers(sandbox: SandboxRecord): void {
-    if ((this.pod.spec?.initContainers ?? []).length === 0) {
-      this.initialized = true;
-      this.startAppContainers(sandbox);
-    } else {
-      this.startInit(sandbox, 0);
-    }
-  }
-
-  private startInit(sandbox: SandboxRecord, index: number): void {
-    const specs = this.pod.spec?.initContainers ?? [];
-    const spec = specs[index]!;
-    // A failed init container is retried (with backoff) unless the pod never restarts.
-    const policy: RestartPolicy = this.pod.spec?.restartPolicy === 'Never' ? 'Never' : 'OnFailure';
-    const c: Container = new Container(
-      spec.name,
-      spec.image ?? '',
-      this.launch(spec, sandbox),
-      policy,
-      () => {
-        const succeeded = c.state.kind === 'terminated' && c.state.exitCode === 0;
-        if (succeeded && !this.stopping) {
-          if (index + 1 < specs.length) {
-            this.startInit(sandbox, index + 1);
-          } else {
-            this.initialized = true;
-            this.startAppContainers(sandbox);
-          }
-        }
-        this.kick();
-      },
-    );
-    this.inits.push(c);
-    c.start();
-  }
-
-  /** How to run a container: its program, environment and log, or why it cannot start. */
-  private launch(
-    spec: V1Container,
-    sandbox: SandboxRecord,
-  ): ConstructorParameters<typeof Container>[2] {
-    const pod = this.pod;
-    const image = resolveImage(spec, pod, this.deps.images);
-    if ('reason' in image) return image;
-    try {
-      const env = containerEnv(pod, spec, {
-        podIP: sandbox.podIP,
-        hostIP: this.deps.config.internalIP,
-        kubeconfig: sandbox.kubeconfig,
-        serviceAccountDir: sandbox.serviceAccountDir,
-        nodeDir: this.deps.config.dir,
-        apiserverHost: this.deps.config.apiserverHost,
-        apiserverPort: this.deps.config.apiserverPort,
-      });
-      return {
-        // kubelet expands $(VAR) in command and args with the container's environment.
-        argv: image.argv.map((a) => expandVars(a, env)),
-        env: { ...env, ...image.env },
-        netns: sandbox.netns,
-        log: `${this.deps.sandboxes.podDir(sandbox.uid)}/${spec.name}.log`,
-      };
-    } catch (e) {
-      if (!(e instanceof ContainerEnvError)) throw e;
-      return { reason: 'CreateContainerConfigError', message: e.message };
-    }
-  }
-
-  private startAppContainers(sandbox: SandboxRecord): void {
-    const restartPolicy = (this.pod.spec?.restartPolicy ?? 'Always') as RestartPolicy;
-    for (const spec of this.pod.spec?.containers ?? []) {
-      const launch = this.launch(spec, sandbox);
-      const rc: RunningContainer = {
-        spec,
-        container: new Container(spec.name, spec.image ?? '', launch, restartPolicy, () => {
-          // A restarted container is not ready until its readiness probe passes again.
-          if (!rc.container.running && rc.readiness) rc.readiness.healthy = false;
-          this.kick();
-        }),
-      };
-      const target = (): ProbeTarget | undefined =>
-        rc.container.running && sandbox.podIP
-          ? { podIP: sandbox.podIP, netns: sandbox.netns, ports: spec.ports ?? [] }
-          : undefined;
-      if (spec.readinessProbe) {
-        rc.readiness = new ProbeRunner(spec.readinessProbe, target, false, () => this.kick());
-      }
-      if (spec.livenessProbe) {
-        rc.liveness = new ProbeRunner(spec.livenessProbe, target, true, (healthy, message) => {
-          if (healthy) return;
-          this.deps.log('info', 'liveness probe failed; restarting container', {
-            pod: this.key,
-            container: spec.name,
-            message,
-          });
-          rc.liveness!.healthy = true;
-          rc.container.kill();
-        });
-      }
-      this.containers.push(rc);
-      rc.container.start();
-      rc.readiness?.start();
-      rc.liveness?.start();
-    }
-  }
-
   private terminal(): boolean {
     const phase = podPhase(this.view());
     return phase === 'Succeeded' || phase === 'Failed';
   }
 
   private view(): PodView {
+    const pending = (specs: V1Container[] | undefined): ContainerView[] =>
+      (specs ?? []).map((c) => pendingView(c, 'ContainerCreating', this.sandboxError));
+    const views = this.running?.views() ?? {
+      initContainers: pending(this.pod.spec?.initContainers),
+      initialized: false,
+      containers: pending(this.pod.spec?.containers),
+    };
     return {
       sandboxReady: this.sandbox !== undefined,
       podIP: this.sandbox?.podIP,
       hostIP: this.deps.config.internalIP,
       startTime: this.startTime,
       restartPolicy: (this.pod.spec?.restartPolicy ?? 'Always') as RestartPolicy,
-      initContainers: this.initViews(),
-      initialized: this.initialized,
-      containers: this.containerViews(),
-    };
-  }
-
-  private containerViews(): ContainerView[] {
-    if (this.containers.length === 0)
-      return (this.pod.spec?.containers ?? []).map((c) => this.pending(c));
-    return this.containers.map(({ container, readiness }) => ({
-      ...containerView(container),
-      ready: container.running && (readiness ? readiness.healthy : true),
-    }));
-  }
-
-  private initViews(): ContainerView[] {
-    return (this.pod.spec?.initContainers ?? []).map((spec, i) => {
-      const c = this.inits[i];
-      if (!c) return this.pending(spec);
-      const done = c.state.kind === 'terminated' && c.state.exitCode === 0;
-      return { ...containerView(c), ready: done };
-    });
-  }
-
-  /** A container not started yet: ContainerCreating before the sandbox, then PodInitializing. */
-  private pending(spec: V1Container): ContainerView {
-    const reason = this.sandbox ? 'PodInitializing' : 'ContainerCreating';
-    const message = this.sandbox ? undefined : this.sandboxError;
-    return {
-      name: spec.name,
-      image: spec.image ?? '',
-      id: '',
-      state: { kind: 'waiting', reason, ...(message ? { message } : {}) },
-      restartCount: 0,
-      ready: false,
+      ...views,
     };
   }
 
@@ -360,20 +217,8 @@ export class PodWorker {
     }
   }
 
-  private stopProbes(): void {
-    for (const c of this.containers) {
-      c.readiness?.stop();
-      c.liveness?.stop();
-    }
-  }
-
   private async stopContainers(graceMs: number): Promise<void> {
-    this.stopping = true;
-    this.stopProbes();
-    await Promise.all([
-      ...this.inits.map((c) => c.stop(graceMs)),
-      ...this.containers.map((c) => c.container.stop(graceMs)),
-    ]);
+    await this.running?.stop(graceMs);
   }
 
   /** Releases the sandbox; `keepFiles` keeps the logs of a pod that ran to completion. */
@@ -409,16 +254,4 @@ export class PodWorker {
     this.finished = true;
     this.deps.done(this.uid);
   }
-}
-
-function containerView(c: Container): ContainerView {
-  return {
-    name: c.name,
-    image: c.image,
-    id: c.id,
-    state: c.state,
-    ...(c.lastTermination ? { lastTermination: c.lastTermination } : {}),
-    restartCount: c.restartCount,
-    ready: false,
-  };
 }
