@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests and the demo exec: ip, ping, nft, iptables, conntrack, dig, curl and the
 # reference CNI plugins in /usr/lib/cni (the anchors our CNI work is compared with).
 DEB_PACKAGES=(
-  iproute2 iputils-ping nftables iptables conntrack bind9-dnsutils curl procps util-linux
+  iproute2 iputils-ping nftables iptables conntrack bind9-dnsutils curl procps util-linux openssl
+  gcc libc6-dev
   containernetworking-plugins
 )
 
