@@ -40,6 +40,9 @@ beforeAll(async () => {
     socket.on('data', (d: Buffer) => socket.write(d.toString().toUpperCase()));
   });
   const backendPort = await listen(backend);
+  const tmp = createServer();
+  const deadPort = await listen(tmp);
+  await close(tmp);
   const compiled = compileHttpRoutes([
     httpRoute('ws', {
       rules: [
@@ -51,11 +54,22 @@ beforeAll(async () => {
           matches: [{ path: { type: 'PathPrefix', value: '/refuse' } }],
           backendRefs: [{ name: 'ws', port: 80 }],
         },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/empty' } }],
+          backendRefs: [{ name: 'empty', port: 80 }],
+        },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/dead' } }],
+          backendRefs: [{ name: 'dead', port: 80 }],
+        },
       ],
     }),
   ]);
   proxy = createIngressServer(new Router(new RouteTable(compiled.routes)), {
-    endpoints: staticEndpoints({ 'default/ws:80': [{ address: '127.0.0.1', port: backendPort }] }),
+    endpoints: staticEndpoints({
+      'default/ws:80': [{ address: '127.0.0.1', port: backendPort }],
+      'default/dead:80': [{ address: '127.0.0.1', port: deadPort }],
+    }),
   });
   port = await listen(proxy);
 });
@@ -101,12 +115,18 @@ describe('WebSocket upgrade', () => {
     await expect.poll(() => backendSockets.size).toBe(0);
   });
 
-  it('a backend refusing the upgrade has its answer relayed; no route gives 404', async () => {
+  it('a refused upgrade is relayed; no route 404, no endpoints 503, connect failure 502', async () => {
     const refused = await handshake('/refuse');
     expect(refused.head).toMatch(/^HTTP\/1\.1 403/);
     refused.socket.destroy();
     const none = await handshake('/nothing');
     expect(none.head).toMatch(/^HTTP\/1\.1 404/);
     none.socket.destroy();
+    const empty = await handshake('/empty');
+    expect(empty.head).toMatch(/^HTTP\/1\.1 503/);
+    empty.socket.destroy();
+    const dead = await handshake('/dead');
+    expect(dead.head).toMatch(/^HTTP\/1\.1 502/);
+    dead.socket.destroy();
   });
 });
