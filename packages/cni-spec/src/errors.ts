@@ -7,6 +7,8 @@ export const ErrorCode = {
   IoFailure: 5,
   DecodingFailure: 6,
   InvalidNetworkConfig: 7,
+  /** Not in the spec's list; the Go library uses it for an unusable CNI_NETNS. */
+  InvalidNetns: 8,
   TryAgainLater: 11,
   PluginNotAvailable: 50,
   LimitedConnectivity: 51,
@@ -101,6 +103,14 @@ export class InvalidNetworkConfigError extends CniError {
   }
 }
 
+/** Code 8 (libcni's, not the spec's): CNI_NETNS is unusable, e.g. it is the plugin's own. */
+export class InvalidNetnsError extends CniError {
+  override readonly name = 'InvalidNetnsError';
+  constructor(msg: string, details?: string) {
+    super(ErrorCode.InvalidNetns, msg, details);
+  }
+}
+
 /** Code 11: a transient condition; the runtime should retry later. */
 export class TryAgainLaterError extends CniError {
   override readonly name = 'TryAgainLaterError';
@@ -144,6 +154,7 @@ const BY_CODE: ReadonlyMap<number, new (msg: string, details?: string) => CniErr
   [ErrorCode.IoFailure, IoFailureError],
   [ErrorCode.DecodingFailure, DecodingFailureError],
   [ErrorCode.InvalidNetworkConfig, InvalidNetworkConfigError],
+  [ErrorCode.InvalidNetns, InvalidNetnsError],
   [ErrorCode.TryAgainLater, TryAgainLaterError],
   [ErrorCode.PluginNotAvailable, PluginNotAvailableError],
   [ErrorCode.LimitedConnectivity, LimitedConnectivityError],

@@ -6,6 +6,7 @@ export {
   IncompatibleVersionError,
   InternalError,
   InvalidEnvironmentError,
+  InvalidNetnsError,
   InvalidNetworkConfigError,
   IoFailureError,
   LimitedConnectivityError,

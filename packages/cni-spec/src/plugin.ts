@@ -8,6 +8,7 @@ export {
   IncompatibleVersionError,
   InternalError,
   InvalidEnvironmentError,
+  InvalidNetnsError,
   InvalidNetworkConfigError,
   IoFailureError,
   LimitedConnectivityError,

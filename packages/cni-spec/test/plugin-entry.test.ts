@@ -10,6 +10,7 @@ describe('@switchyard/cni-spec/plugin', () => {
       'IncompatibleVersionError',
       'InternalError',
       'InvalidEnvironmentError',
+      'InvalidNetnsError',
       'InvalidNetworkConfigError',
       'IoFailureError',
       'LimitedConnectivityError',

@@ -125,6 +125,18 @@ describe('plugin skeleton', () => {
     expect(ifn.json).toMatchObject({ code: 4, msg: expect.stringContaining('15 bytes') });
   });
 
+  it('refuses to ADD into the namespace the plugin itself runs in (code 8)', async () => {
+    const out = await invoke({ ...ADD_ENV, CNI_NETNS: '/proc/self/ns/net' }, conf('1.1.0'));
+    expect(out.json).toMatchObject({ code: 8, details: 'CNI_NETNS=/proc/self/ns/net' });
+    expect(out.calls).toEqual([]);
+    // DEL must still go through (it may be cleaning up after exactly such a mistake).
+    const del = await invoke(
+      { ...ADD_ENV, CNI_COMMAND: 'DEL', CNI_NETNS: '/proc/self/ns/net' },
+      conf('1.1.0'),
+    );
+    expect(del).toMatchObject({ code: 0, calls: ['del'] });
+  });
+
   it('answers garbage stdin with code 6 and a config without name with code 7', async () => {
     const garbage = await invoke(ADD_ENV, '{not json');
     expect(garbage.json).toMatchObject({ code: 6 });

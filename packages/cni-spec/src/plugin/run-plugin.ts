@@ -2,6 +2,7 @@ import {
   CniError,
   IncompatibleVersionError,
   InvalidEnvironmentError,
+  InvalidNetnsError,
   IoFailureError,
   toCniError,
 } from '../errors.js';
@@ -67,6 +68,7 @@ export async function runPlugin(
       const { validateContainerId, validateIfName } = await import('../types/names.js');
       validateContainerId(args.containerId);
       validateIfName(args.ifName);
+      if (verb !== 'DEL') await refuseOwnNetns(args.netns);
     }
     checkVersion(verb, config.cniVersion, supported);
     const out = await call(verb, handlers, args);
@@ -160,5 +162,24 @@ async function call(verb: Verb, h: PluginHandlers, args: CmdArgs): Promise<strin
       return undefined;
     case 'VERSION':
       return undefined;
+  }
+}
+
+/**
+ * A plugin configuring its own namespace as the container's would rewire the host: refuse when
+ * CNI_NETNS is the namespace the plugin runs in (as pkg/skel does). A path that does not exist is
+ * the handler's to report.
+ */
+async function refuseOwnNetns(netns: string): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  const [own, target] = await Promise.all([
+    stat('/proc/self/ns/net').catch(() => undefined),
+    stat(netns).catch(() => undefined),
+  ]);
+  if (own && target && own.ino === target.ino && own.dev === target.dev) {
+    throw new InvalidNetnsError(
+      "plugin's netns and netns from CNI_NETNS should not be the same",
+      `CNI_NETNS=${netns}`,
+    );
   }
 }
