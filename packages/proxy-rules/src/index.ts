@@ -19,3 +19,4 @@ export {
 } from './iptables-render.js';
 export { type Commit, ProxyRules } from './proxy-state.js';
 export { conntrackCleanup } from './conntrack-cleanup.js';
+export { type ExplainOptions, explainService } from './explain.js';
