@@ -1,6 +1,7 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { listNetns, runUnchecked } from '@switchyard/linux';
 import { isRecordAlive, stopDaemon } from './daemon.js';
+import { DEFAULT_STATE_ROOT } from './options.js';
 import { readState } from './state.js';
 
 export interface TeardownReport {
@@ -68,6 +69,9 @@ export async function teardown(netnsPrefix: string, stateDir: string): Promise<T
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+  // Directories we may have created go too once nothing else uses them (rmdir refuses otherwise);
+  // a caller's own state root is left alone.
+  for (const dir of ['/etc/netns', DEFAULT_STATE_ROOT]) await rmdir(dir).catch(() => undefined);
   return report;
 }
 
