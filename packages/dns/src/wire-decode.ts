@@ -91,7 +91,8 @@ function readRecord(r: Reader): ResourceRecord {
   const start = r.off;
   const end = start + len;
   if (end > r.buf.length) throw new DnsDecodeError('rdata runs past the end', start);
-  const base = { name, class: cls, ttl };
+  // RFC 2181 8: a TTL with the top bit set counts as zero (OPT keeps its flag bits untouched).
+  const base = { name, class: cls, ttl: type !== RRType.OPT && ttl > 0x7fffffff ? 0 : ttl };
   let rr: ResourceRecord;
   switch (type) {
     case RRType.A:

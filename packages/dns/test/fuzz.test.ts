@@ -2,7 +2,8 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RCode, RRType } from '../src/constants.js';
-import { emptyFlags } from '../src/message.js';
+import { DnsDecodeError } from '../src/errors.js';
+import { emptyFlags, type Message } from '../src/message.js';
 import { decodeMessage } from '../src/wire-decode.js';
 import { encodeMessage } from '../src/wire-encode.js';
 import { FakeUpstream } from './fake-upstream.js';
@@ -122,6 +123,35 @@ function mutate(): Buffer {
       return Buffer.from(Array.from({ length: int(600) }, () => int(256)));
   }
 }
+
+/** Names compare case-insensitively: compression may merge two spellings of one name. */
+function lowerNames(m: Message): unknown {
+  return JSON.parse(JSON.stringify(m), (k, v: unknown) =>
+    ['name', 'target', 'mname', 'rname', 'exchange'].includes(k) && typeof v === 'string'
+      ? v.toLowerCase()
+      : v,
+  );
+}
+
+describe(`fuzzing the codec (seed ${SEED})`, () => {
+  it('decodes 15000 mutated messages to either DnsDecodeError or a message that re-encodes to itself', () => {
+    let accepted = 0;
+    for (let i = 0; i < 15000; i++) {
+      const input = mutate();
+      let msg: Message;
+      try {
+        msg = decodeMessage(input);
+      } catch (e) {
+        expect(e).toBeInstanceOf(DnsDecodeError);
+        continue;
+      }
+      accepted++;
+      const again = decodeMessage(encodeMessage(msg));
+      expect(lowerNames(again)).toEqual(lowerNames(msg));
+    }
+    expect(accepted).toBeGreaterThan(500);
+  });
+});
 
 let t: TestServer;
 let up: FakeUpstream;

@@ -259,6 +259,12 @@ describe('wire decoding', () => {
     expect(() => decodeMessage(reserved)).toThrow(/reserved label/);
   });
 
+  it('reads a TTL with the top bit set as zero (RFC 2181 8)', () => {
+    const wire = encodeMessage(response([a('x.example', '1.2.3.4')]));
+    wire.writeUInt32BE(0x80000001, wire.length - 10); // the A record's TTL field
+    expect(decodeMessage(wire).answers[0]?.ttl).toBe(0);
+  });
+
   it('rejects two OPT records', () => {
     const opt = Buffer.from([0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 0]);
     const header = Buffer.from([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
