@@ -169,6 +169,10 @@ describe('runtime side', { timeout: 30_000 }, () => {
       { containerID: 'keep', ifname: 'eth0' },
     ]);
     expect((await rt.getCachedAttachments('testnet')).map((a) => a.containerId)).toEqual(['keep']);
+    // A temp file left by a crashed write is not an attachment.
+    const keepFile = join(cache, 'results', 'testnet-keep-eth0');
+    await writeFile(`${keepFile}.tmp-4242`, await readFile(keepFile));
+    expect(await rt.getCachedAttachments()).toHaveLength(1);
     await expect(stat(join(cache, 'results', 'testnet-stale-eth0'))).rejects.toThrow(/ENOENT/);
   });
 

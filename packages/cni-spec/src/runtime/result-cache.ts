@@ -5,6 +5,9 @@ import { isObject } from '../types/fields.js';
 /** libcni's default cache root; results live in `<root>/results/`. */
 export const DEFAULT_CACHE_DIR = '/var/lib/cni';
 
+/** Temporary files of `write`, never entries. */
+const TMP = /\.tmp-\d+$/;
+
 /** libcni's cache file kind. */
 export const CACHE_KIND = 'cniCacheV1';
 
@@ -51,7 +54,7 @@ export class ResultCache {
   async write(entry: CacheEntry): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.path(entry.networkName, entry.containerId, entry.ifName);
-    const tmp = `${file}.tmp-${process.pid}`;
+    const tmp = `${file}.tmp-${process.pid}`; // matches TMP
     await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
     await rename(tmp, file);
   }
@@ -97,6 +100,7 @@ export class ResultCache {
     }
     const out: CachedAttachment[] = [];
     for (const name of names) {
+      if (TMP.test(name)) continue; // a write that crashed before its rename
       const e = await this.readFile(join(this.dir, name));
       if (!e || !e.ifName || !e.networkName || !e.containerId) continue;
       if (networkName !== undefined && e.networkName !== networkName) continue;
