@@ -24,7 +24,7 @@ export interface PatchOptions {
 }
 
 /** Sends one PATCH to an object (or its subresource) and returns the object the server kept. */
-export function patchObject<T = unknown>(
+export async function patchObject<T = unknown>(
   client: KubeClient,
   ref: ResourceRef,
   name: string,
@@ -51,7 +51,7 @@ export function patchObject<T = unknown>(
  * Sets (string) or removes (null) annotations with a JSON merge patch; other annotations stay.
  * With `resourceVersion`, the patch only applies to that version (409 Conflict otherwise).
  */
-export function patchAnnotations<T = unknown>(
+export async function patchAnnotations<T = unknown>(
   client: KubeClient,
   ref: ResourceRef,
   name: string,
@@ -73,7 +73,7 @@ export interface StatusPatchOptions {
 }
 
 /** Patches the `status` subresource; spec and metadata are untouched. */
-export function patchStatus<T = unknown>(
+export async function patchStatus<T = unknown>(
   client: KubeClient,
   ref: ResourceRef,
   name: string,
@@ -127,7 +127,7 @@ export async function retryOnConflict<R>(
  * (return undefined for "nothing to do"), PUT it with the resourceVersion it was read at, and
  * start over on 409 Conflict. Resolves with the stored object (or the unchanged one).
  */
-export function updateWithRetry<T extends { metadata?: { resourceVersion?: string } }>(
+export async function updateWithRetry<T extends { metadata?: { resourceVersion?: string } }>(
   client: KubeClient,
   ref: ResourceRef,
   name: string,
