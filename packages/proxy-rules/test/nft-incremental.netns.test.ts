@@ -4,7 +4,9 @@ import { compile } from '../src/compile.js';
 import type { ProxyModel } from '../src/model.js';
 import { renderIncremental } from '../src/nft-diff.js';
 import { renderFullSync } from '../src/nft-render.js';
+import { ProxyRules } from '../src/proxy-state.js';
 import { NODE, ep, model, service, slice } from './fixtures.js';
+import { type EventWorld, prng, randomEvent } from './random-events.js';
 import { nft } from './topology.js';
 
 // Incremental transactions must leave the kernel exactly where a full sync of the same model
@@ -84,6 +86,26 @@ async function listing(ns: Netns): Promise<string[]> {
     })
     .sort();
 }
+
+describe('ProxyRules transactions in the kernel', () => {
+  it('60 random events applied one commit at a time end where a full load does', async () => {
+    const rand = prng(7);
+    const state = new ProxyRules(NODE);
+    const world: EventWorld = { services: new Map(), slices: new Map() };
+    await withNetns(['rand', 'ref'], async (ns, ref) => {
+      await nft(ns, state.commit().transaction.text);
+      for (let step = 0; step < 60; step++) {
+        randomEvent(rand, state, world);
+        const tx = state.commit().transaction;
+        expect(tx.full).toBe(false);
+        if (tx.text) await nft(ns, tx.text);
+      }
+      const full = compile(model([...world.services.values()], [...world.slices.values()]));
+      await nft(ref, renderFullSync(full.ruleset));
+      expect(await listing(ns)).toEqual(await listing(ref));
+    });
+  });
+});
 
 describe('every rule shape', () => {
   it('loads into the kernel and reads back with the same rules per chain', async () => {
