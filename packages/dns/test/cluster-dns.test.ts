@@ -1,4 +1,6 @@
+import { createSocket } from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,4 +76,50 @@ describe('startClusterDns', () => {
       await rm(dir, { recursive: true });
     }
   });
+
+  it('drops an upstream that is the server itself, instead of looping', async () => {
+    const up = await new FakeUpstream().start();
+    const port = await freePort();
+    const warnings: unknown[] = [];
+    const dns = await startClusterDns({
+      host: '127.0.0.1',
+      port,
+      upstreams: [
+        { host: '127.0.0.1', port },
+        { host: '127.0.0.1', port: up.port },
+      ],
+      log: (level, _msg, fields) => level === 'warn' && warnings.push(fields?.upstream),
+    });
+    try {
+      dns.zone.markSynced();
+      for (let i = 0; i < 4; i++) {
+        const r = await udpAsk(port, query(`self${i}.example`, RRType.A));
+        expect(r.answers[0]).toMatchObject({ address: '192.0.2.1' });
+      }
+      expect(dns.metrics.forwardRequests.get({ to: `127.0.0.1:${port}` })).toBe(0);
+      expect(warnings).toEqual([{ host: '127.0.0.1', port }]);
+    } finally {
+      await dns.close();
+      await up.close();
+    }
+  });
 });
+
+/** A port free on 127.0.0.1 for UDP and TCP right now (bound, read, released). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    const port = s.address().port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const tcp = createServer();
+    const ok = await new Promise<boolean>((r) => {
+      tcp.once('error', () => r(false));
+      tcp.listen(port, '127.0.0.1', () => r(true));
+    });
+    if (ok) {
+      await new Promise<void>((r) => tcp.close(() => r()));
+      return port;
+    }
+  }
+}
