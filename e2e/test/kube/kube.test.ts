@@ -443,6 +443,33 @@ describe('leader election', () => {
       events.map((e) => `${e.what} +${e.t - cutAt}`).join(', '),
     );
   });
+
+  it('lets exactly one of three candidates racing for a new Lease lead', async () => {
+    const started: string[] = [];
+    const electors = ['x', 'y', 'z'].map(
+      (identity) =>
+        new LeaderElector({
+          client: new KubeClient(tb.kubeConfig),
+          namespace: 'leader',
+          name: 'race',
+          identity,
+          leaseDurationMs: 3000,
+          renewDeadlineMs: 2000,
+          retryPeriodMs: 400,
+          onStartedLeading: () => void started.push(identity),
+          onStoppedLeading: () => undefined,
+        }),
+    );
+    stopLater.push(...electors);
+    for (const e of electors) e.start();
+    await eventually('a leader', async () => (started.length ? true : undefined), 10_000);
+    // Several renew periods: the losers keep trying and keep getting refused.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(started).toHaveLength(1);
+    expect(electors.filter((e) => e.isLeader).length).toBe(1);
+    expect(electors.every((e) => e.leader === started[0])).toBe(true);
+    for (const e of electors) await e.stop();
+  });
 });
 
 describe('patch helpers', () => {
@@ -494,7 +521,10 @@ describe('patch helpers', () => {
   it('patches the status subresource (merge and server-side apply) without touching spec', async () => {
     await core.createNamespacedService({
       namespace: 'patch',
-      body: { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
+      body: {
+        metadata: { name: 'lb' },
+        spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80 }] },
+      },
     });
     const merged = await patchStatus<V1Service>(admin, services, 'lb', {
       loadBalancer: { ingress: [{ ip: '192.0.2.10' }] },
@@ -522,5 +552,14 @@ describe('patch helpers', () => {
       { type: 'apply', fieldManager: 'switchyard-test' },
     );
     expect(ssa.data).toEqual({ k: 'v' });
+    // Strategic merge patch merges the ports list by its key; a JSON merge patch would replace it.
+    const strategic = await patchObject<V1Service>(
+      admin,
+      services,
+      'lb',
+      { spec: { ports: [{ name: 'alt', port: 81 }] } },
+      { type: 'strategic' },
+    );
+    expect(strategic.spec?.ports?.map((p) => p.port).sort()).toEqual([80, 81]);
   });
 });
