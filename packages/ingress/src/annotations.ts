@@ -58,6 +58,8 @@ const KNOWN = new Set([
   'cors-expose-headers',
   'cors-allow-credentials',
   'cors-max-age',
+  'limit-rps',
+  'limit-burst-multiplier',
 ]);
 
 /** Parses an nginx size (`8m`, `512k`, `1g`, bytes without suffix); `0` means no limit. */
@@ -228,6 +230,10 @@ export function parseIngressAnnotations(
   if (send !== undefined) o.sendTimeoutMs = send;
   const read = r.seconds('proxy-read-timeout');
   if (read !== undefined) o.readTimeoutMs = read;
+  const rps = r.int('limit-rps', 1, 1_000_000);
+  if (rps !== undefined) {
+    o.rateLimit = { rps, burst: rps * (r.int('limit-burst-multiplier', 1, 1000) ?? 5) };
+  }
   const cors = parseCors(r);
   if (cors) o.cors = cors;
   const affinity = parseAffinity(r);

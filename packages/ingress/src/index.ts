@@ -50,3 +50,4 @@ export { TlsStore, type CertificatePair } from './tls-store.js';
 export { createIngressServer, type IngressServerOptions } from './server.js';
 export { buildRouteTable, type BuiltRoutes, type RouteSources } from './route-sources.js';
 export { certificateFromSecret, type TlsSecret } from './tls-secret.js';
+export { RateLimiter, type RateLimit } from './rate-limiter.js';

@@ -10,6 +10,7 @@ import {
   type ProxyOptions,
   type ResolvedProxyOptions,
 } from './proxy-options.js';
+import { RateLimiter } from './rate-limiter.js';
 import { sendStatus } from './respond.js';
 import type { Router } from './router.js';
 
@@ -29,6 +30,13 @@ export function incomingInfo(req: IncomingMessage): IncomingInfo {
     scheme: tls ? 'https' : 'http',
     localPort: req.socket.localPort ?? (tls ? 443 : 80),
   };
+}
+
+/** The client as rate limiting sees it: the first X-Forwarded-For hop only when trusted. */
+function clientAddress(req: IncomingMessage, opts: ResolvedProxyOptions): string {
+  const xff = opts.trustForwardedHeaders ? req.headers['x-forwarded-for'] : undefined;
+  const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+  return first || (req.socket.remoteAddress ?? '');
 }
 
 /** The upstream request headers for a decision: end-to-end headers, X-Forwarded-*, filters. */
@@ -59,6 +67,7 @@ export function upstreamHeaders(
 export function createProxyHandler(router: Router, options: ProxyOptions): RequestHandler {
   const opts = resolveProxyOptions(options);
   const balancer = balancerFor(opts);
+  const limiter = new RateLimiter();
   return (req, res) => {
     const info = incomingInfo(req);
     const started = performance.now();
@@ -98,6 +107,11 @@ export function createProxyHandler(router: Router, options: ProxyOptions): Reque
       if (d.kind === 'respond') {
         if (d.status >= 400) fail(d.status, d.reason);
         else sendStatus(res, d.status, d.headers);
+        return;
+      }
+      const rate = d.options.rateLimit;
+      if (rate && !limiter.take(`${d.route}|${clientAddress(req, opts)}`, rate)) {
+        fail(503, 'rate limited');
         return;
       }
       const headers = upstreamHeaders(req, info, d, opts);

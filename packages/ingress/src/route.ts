@@ -1,4 +1,5 @@
 import type { HostPattern } from './host.js';
+import type { RateLimit } from './rate-limiter.js';
 
 /**
  * The compiled route model both Ingress and HTTPRoute objects turn into. Everything here is plain
@@ -105,6 +106,8 @@ export interface RouteOptions {
   sslRedirect?: boolean;
   cors?: CorsPolicy;
   affinity?: AffinityPolicy;
+  /** Per client address; over it the proxy answers 503 (ingress-nginx limit-rps). */
+  rateLimit?: RateLimit;
   /** Ingress app-root: `/` redirects (302) here. */
   appRoot?: string;
 }

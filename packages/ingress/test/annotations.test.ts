@@ -65,6 +65,18 @@ describe('annotation parser', () => {
     expect(a.options.appRoot).toBe('/app');
   });
 
+  it('limit-rps with the default burst multiplier (5) or an explicit one', () => {
+    expect(parseIngressAnnotations(nginx({ 'limit-rps': '10' })).options.rateLimit).toEqual({
+      rps: 10,
+      burst: 50,
+    });
+    expect(
+      parseIngressAnnotations(nginx({ 'limit-rps': '10', 'limit-burst-multiplier': '1' })).options
+        .rateLimit,
+    ).toEqual({ rps: 10, burst: 10 });
+    expect(parseIngressAnnotations(nginx({ 'limit-rps': '0' })).options.rateLimit).toBeUndefined();
+  });
+
   it('rewrite-target implies regex paths; ssl-redirect and force-ssl-redirect are read', () => {
     const a = parseIngressAnnotations(
       nginx({ 'rewrite-target': '/$2', 'ssl-redirect': 'false', 'force-ssl-redirect': 'true' }),
@@ -83,7 +95,7 @@ describe('annotation parser', () => {
         'proxy-body-size': 'lots',
         'canary-weight': '-5',
         canary: 'yes',
-        'limit-rps': '5',
+        'auth-url': 'http://auth',
         affinity: 'ip',
       }),
       'switchyard.dev/made-up': 'x',
@@ -92,7 +104,7 @@ describe('annotation parser', () => {
     expect(a.options).toEqual({});
     expect(a.canary).toBeUndefined();
     expect(a.warnings).toHaveLength(5);
-    expect(a.warnings.join('\n')).toMatch(/limit-rps: not supported; ignored/);
+    expect(a.warnings.join('\n')).toMatch(/auth-url: not supported; ignored/);
     expect(a.warnings.join('\n')).toMatch(/switchyard.dev\/made-up: not supported/);
     expect(a.rejected).toBeUndefined();
   });

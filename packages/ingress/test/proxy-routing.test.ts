@@ -162,6 +162,18 @@ beforeAll(async () => {
       ],
     }),
   ]);
+  const limited = compileIngresses([
+    ingress(
+      'limited',
+      { rules: [{ host: 'limited.test', http: { paths: [ipath('/', 'Prefix', 'a')] } }] },
+      {
+        annotations: {
+          'nginx.ingress.kubernetes.io/limit-rps': '1',
+          'nginx.ingress.kubernetes.io/limit-burst-multiplier': '2',
+        },
+      },
+    ),
+  ]);
   const sticky = compileIngresses([
     ingress(
       'sticky',
@@ -175,7 +187,7 @@ beforeAll(async () => {
     ),
   ]);
   const table = new RouteTable(
-    [...ingresses.routes, ...gw.routes, ...sticky.routes],
+    [...ingresses.routes, ...gw.routes, ...sticky.routes, ...limited.routes],
     ingresses.fallback,
   );
   const endpoints = staticEndpoints({
@@ -278,6 +290,16 @@ describe('routing through the proxy', () => {
     expect(await via('always')).toBe('b');
     expect(await via('never')).toBe('a');
     expect(await via()).toBe('a');
+  });
+
+  it('limit-rps: a client past its burst gets 503 while other routes are unaffected', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await fetchVia(port, '/', { host: 'limited.test' })).status);
+    // Burst 2 (1 rps x 2); four requests well inside a second: two pass.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+    expect(statuses.slice(2)).toEqual([503, 503]);
+    expect((await fetchVia(port, '/public', { host: 'ing.test' })).status).toBe(200);
   });
 
   it('affinity cookie pins a client to one endpoint', async () => {
