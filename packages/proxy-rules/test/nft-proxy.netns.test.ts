@@ -109,6 +109,27 @@ describe('nftables rules in a node namespace', () => {
     expect(await connect(topo.client, CIP, 80)).toEqual(['TIMEOUT']);
   });
 
+  it('externalTrafficPolicy Local without a local endpoint: outside dropped, pods still served', async () => {
+    await apply([nodePortSvc('Local')], [slice('np', [EP2])]);
+    expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['TIMEOUT']);
+    expect(await connect(topo.client, ADDR.nodeExternal, 30080)).toEqual([`ep2 ${ADDR.client}`]);
+  });
+
+  it('terminating endpoints: used only when no endpoint is ready', async () => {
+    const terminating = ep(ADDR.ep1, {
+      node: 'node-a',
+      ready: false,
+      serving: true,
+      terminating: true,
+    });
+    await apply([service('web', { clusterIP: CIP })], [slice('web', [terminating])]);
+    expect(await connect(topo.client, CIP, 80)).toEqual([`ep1 ${ADDR.client}`]);
+    await apply([service('web', { clusterIP: CIP })], [slice('web', [terminating, EP2])]);
+    expect(new Set(await connect(topo.client, CIP, 80, 'tcp', 6))).toEqual(
+      new Set([`ep2 ${ADDR.client}`]),
+    );
+  });
+
   it('a service without endpoints refuses connections (REJECT)', async () => {
     await apply([nodePortSvc('Cluster')], [slice('np', [ep(ADDR.ep1, { ready: false })])]);
     expect(await connect(topo.client, CIP, 80)).toEqual(['ECONNREFUSED']);
