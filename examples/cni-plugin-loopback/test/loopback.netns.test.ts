@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,8 +40,9 @@ beforeAll(async () => {
   await symlink(MAIN, join(bin, 'sy-loopback'));
 });
 
-afterAll(() => {
+afterAll(async () => {
   expect(liveNetns()).toEqual([]);
+  await rm(bin, { recursive: true, force: true });
 });
 
 async function loIsUp(ns: Netns): Promise<boolean> {

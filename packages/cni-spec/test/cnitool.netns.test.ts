@@ -1,12 +1,11 @@
 // switchyard-cnitool as a user runs it: under `ip netns exec NODE`, so the bridge plugin's
 // host side lands in our node namespace, against a pod namespace in /run/netns.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveNetns, sweepStaleNetns, withNetns, type Netns } from '@switchyard/linux';
-import { CNITOOL, requireBuild, spawnCollect } from './helpers.js';
+import { CNITOOL, removeTempDirs, requireBuild, spawnCollect, tempDir } from './helpers.js';
 
 beforeAll(async () => {
   requireBuild();
@@ -17,10 +16,14 @@ afterAll(() => {
   expect(liveNetns()).toEqual([]);
 });
 
+afterAll(async () => {
+  await removeTempDirs();
+});
+
 describe('switchyard-cnitool', () => {
   it('add/check/version/status/gc/del a bridge network from a conf dir', async () => {
     await withNetns(['node', 'pod'], async (node: Netns, pod: Netns) => {
-      const tmp = await mkdtemp(join(tmpdir(), 'cnitool-'));
+      const tmp = await tempDir('cnitool');
       const confDir = join(tmp, 'net.d');
       const dataDir = join(tmp, 'ipam');
       await mkdir(confDir);
@@ -164,7 +167,7 @@ describe('validate-plugin', () => {
   });
 
   it('tests with a user config (--config, a conflist for ptp)', async () => {
-    const tmp = await mkdtemp(join(tmpdir(), 'cnitool-val-'));
+    const tmp = await tempDir('cnitool-val');
     const file = join(tmp, 'ptp.conflist');
     await writeFile(
       file,

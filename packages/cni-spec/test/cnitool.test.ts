@@ -1,9 +1,16 @@
 // switchyard-cnitool against the recorder plugin: no namespaces involved, so no root needed.
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { CNITOOL, pluginDir, readLog, requireBuild, spawnCollect } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CNITOOL,
+  pluginDir,
+  readLog,
+  removeTempDirs,
+  requireBuild,
+  spawnCollect,
+  tempDir,
+} from './helpers.js';
 
 let bin: string;
 beforeAll(async () => {
@@ -11,9 +18,13 @@ beforeAll(async () => {
   bin = await pluginDir(['rec-a', 'rec-b']);
 });
 
+afterAll(async () => {
+  await removeTempDirs();
+});
+
 describe('switchyard-cnitool environment', { timeout: 30_000 }, () => {
   it('passes CNI_ARGS, CAP_ARGS and CNI_IFNAME through and prints the result in the list version', async () => {
-    const tmp = await mkdtemp(join(tmpdir(), 'cnitool-unit-'));
+    const tmp = await tempDir('cnitool-unit');
     const log = join(tmp, 'log');
     await mkdir(join(tmp, 'net.d'));
     await writeFile(

@@ -1,19 +1,18 @@
 // Delegation through real processes: the skeleton-built wrapper plugin calls the reference
 // host-local IPAM plugin (which only touches its dataDir, so no namespaces are needed).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CniRuntime, InternalError, parseConfList } from '../src/index.js';
-import { PACKAGE_DIR, requireBuild, scriptPlugin } from './helpers.js';
+import { PACKAGE_DIR, removeTempDirs, requireBuild, scriptPlugin, tempDir } from './helpers.js';
 
 const WRAPPER = join(PACKAGE_DIR, 'test', 'fixtures', 'ipam-wrapper-plugin.mjs');
 let bin: string;
 
 beforeAll(async () => {
   requireBuild();
-  bin = await mkdtemp(join(tmpdir(), 'cni-deleg-'));
+  bin = await tempDir('cni-deleg');
   await symlink(WRAPPER, join(bin, 'wrapper'));
   await symlink('/usr/lib/cni/host-local', join(bin, 'host-local'));
   // A delegate that talks on stderr, to see it pass through the wrapper to the runtime.
@@ -27,7 +26,7 @@ exit 0`,
 });
 
 async function setup(extra: object, ipamType = 'host-local') {
-  const dir = await mkdtemp(join(tmpdir(), 'cni-deleg-run-'));
+  const dir = await tempDir('cni-deleg-run');
   const dataDir = join(dir, 'ipam');
   const list = parseConfList(
     JSON.stringify({
@@ -59,6 +58,10 @@ const dataDirOf = (list: ReturnType<typeof parseConfList>): string =>
   String(list.plugins[0]?.ipam?.dataDir);
 
 const rt = { containerId: 'deleg-1', netns: '/run/netns/unused', ifName: 'eth0' };
+
+afterAll(async () => {
+  await removeTempDirs();
+});
 
 describe('delegation', { timeout: 30_000 }, () => {
   it('delegateAdd returns the IPAM result; delegateDel releases it', async () => {

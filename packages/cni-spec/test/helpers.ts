@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +16,23 @@ export function requireBuild(): void {
   }
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh directory under the system temp dir, removed by `removeTempDirs`. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory `tempDir` made (call from afterAll). */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
 /** A temp dir with the recorder plugin linked under each of `types`. */
 export async function pluginDir(types: readonly string[]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'cni-spec-bin-'));
+  const dir = await tempDir('cni-spec-bin');
   await chmod(RECORDER, 0o755);
   for (const t of types) await symlink(RECORDER, join(dir, t));
   return dir;

@@ -1,8 +1,7 @@
 // Our runtime side drives the Debian reference plugins (containernetworking-plugins 1.1.1 in
 // /usr/lib/cni) in namespaces made here: each plugin runs inside a node namespace (through the
 // runtime's exec wrapper), the pod namespaces are /run/netns/<name>.
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -20,6 +19,7 @@ import {
   versionAtLeast,
   type NetworkConfigList,
 } from '../src/index.js';
+import { removeTempDirs, tempDir } from './helpers.js';
 
 const REF = '/usr/lib/cni';
 
@@ -40,7 +40,7 @@ interface Env {
 async function withNode<T>(fn: (env: Env) => Promise<T>): Promise<T> {
   const node = await createNetns('node');
   try {
-    const tmp = await mkdtemp(join(tmpdir(), 'cni-interop-'));
+    const tmp = await tempDir('cni-interop');
     const runtime = new CniRuntime({
       pluginPaths: [REF],
       cacheDir: join(tmp, 'cache'),
@@ -69,6 +69,10 @@ const pod = (p: Netns, id: string): { containerId: string; netns: string; ifName
   containerId: id,
   netns: p.path,
   ifName: 'eth0',
+});
+
+afterAll(async () => {
+  await removeTempDirs();
 });
 
 describe('reference plugins driven by our runtime', () => {

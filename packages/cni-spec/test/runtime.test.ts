@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CniRuntime,
   GcFailedError,
@@ -15,7 +14,14 @@ import {
   type NetworkConfigList,
   type RuntimeConf,
 } from '../src/index.js';
-import { pluginDir, readLog, requireBuild, scriptPlugin } from './helpers.js';
+import {
+  pluginDir,
+  readLog,
+  removeTempDirs,
+  requireBuild,
+  scriptPlugin,
+  tempDir,
+} from './helpers.js';
 
 let bin: string;
 beforeAll(async () => {
@@ -28,7 +34,7 @@ async function setup(
   extra: object = {},
   b: object = {},
 ): Promise<{ rt: CniRuntime; list: NetworkConfigList; log: string; cache: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'cni-spec-rt-'));
+  const dir = await tempDir('cni-spec-rt');
   const log = join(dir, 'log');
   const list = parseConfList(
     JSON.stringify({
@@ -60,6 +66,10 @@ const pod = (id = 'ctr1'): RuntimeConf => ({
     portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
     mac: 'aa:bb:cc:dd:ee:ff',
   },
+});
+
+afterAll(async () => {
+  await removeTempDirs();
 });
 
 describe('runtime side', { timeout: 30_000 }, () => {
@@ -255,7 +265,7 @@ describe('runtime side', { timeout: 30_000 }, () => {
       cniVersion: '1.1.0',
       supportedVersions: [...SUPPORTED_VERSIONS],
     });
-    const old = await mkdtemp(join(tmpdir(), 'cni-spec-old-'));
+    const old = await tempDir('cni-spec-old');
     await scriptPlugin(
       old,
       'ancient',
@@ -295,7 +305,7 @@ describe('runtime side', { timeout: 30_000 }, () => {
 
 describe('loading configuration directories', { timeout: 30_000 }, () => {
   it('picks files in lexical order, skips broken ones, finds by name and lifts single configs', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cni-spec-conf-'));
+    const dir = await tempDir('cni-spec-conf');
     await writeFile(join(dir, '01-broken.conflist'), '{"name": ');
     await writeFile(
       join(dir, '05-single.conf'),
