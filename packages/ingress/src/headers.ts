@@ -44,11 +44,13 @@ export interface ForwardedInfo {
 export function setForwarded(out: OutgoingHttpHeaders, f: ForwardedInfo): void {
   const prior = f.trust ? out['x-forwarded-for'] : undefined;
   out['x-forwarded-for'] = prior ? `${String(prior)}, ${f.clientAddress}` : f.clientAddress;
-  out['x-real-ip'] = f.trust
+  // X-Real-IP is the original client: the first trusted hop, else the socket peer.
+  const firstHop = f.trust
     ? String(prior ?? '')
         .split(',')[0]
-        ?.trim() || f.clientAddress
-    : f.clientAddress;
+        ?.trim()
+    : undefined;
+  out['x-real-ip'] = firstHop || f.clientAddress;
   if (!f.trust || out['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = f.proto;
   if (!f.trust || out['x-forwarded-host'] === undefined) {
     if (f.host === undefined) delete out['x-forwarded-host'];
