@@ -10,7 +10,7 @@ import { renderPrometheus } from '../src/metrics.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { dig, query, udpAsk } from './net-helpers.js';
 
-describe('startClusterDns', () => {
+describe('startClusterDns', { timeout: 20_000 }, () => {
   it('serves what informers feed it once synced, and forwards the rest through a capped cache', async () => {
     const up = await new FakeUpstream().start();
     const dns = await startClusterDns({

@@ -30,7 +30,7 @@ afterAll(async () => {
   await Promise.all([up.close(), up2.close(), dead.close()]);
 });
 
-describe('forwarding through the server', () => {
+describe('forwarding through the server', { timeout: 20_000 }, () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer(fixtureZone(), {
@@ -92,7 +92,7 @@ describe('forwarding through the server', () => {
   });
 });
 
-describe('Forwarder', () => {
+describe('Forwarder', { timeout: 20_000 }, () => {
   it('rotates across upstreams', async () => {
     const f = new Forwarder({
       upstreams: [up, up2].map((u) => ({ host: '127.0.0.1', port: u.port })),
@@ -180,7 +180,7 @@ describe('Forwarder', () => {
   });
 });
 
-describe('a dead upstream', () => {
+describe('a dead upstream', { timeout: 20_000 }, () => {
   it('does not delay cluster answers while forwarded queries hang', async () => {
     const zone = fixtureZone();
     const upstreams = [{ host: '127.0.0.1', port: dead.port }];

@@ -134,9 +134,9 @@ function lowerNames(m: Message): unknown {
 }
 
 describe(`fuzzing the codec (seed ${SEED})`, () => {
-  it('decodes 15000 mutated messages to either DnsDecodeError or a message that re-encodes to itself', () => {
+  it('decodes 10000 mutated messages to either DnsDecodeError or a message that re-encodes to itself', () => {
     let accepted = 0;
-    for (let i = 0; i < 15000; i++) {
+    for (let i = 0; i < 10000; i++) {
       const input = mutate();
       let msg: Message;
       try {
@@ -149,8 +149,8 @@ describe(`fuzzing the codec (seed ${SEED})`, () => {
       const again = decodeMessage(encodeMessage(msg));
       expect(lowerNames(again)).toEqual(lowerNames(msg));
     }
-    expect(accepted).toBeGreaterThan(500);
-  });
+    expect(accepted).toBeGreaterThan(300);
+  }, 30_000);
 });
 
 let t: TestServer;

@@ -43,7 +43,7 @@ afterAll(async () => {
   await t.close();
 });
 
-describe('UDP and TCP servers, queried with dig', () => {
+describe('UDP and TCP servers, queried with dig', { timeout: 20_000 }, () => {
   it('answers a ClusterIP service over UDP (+notcp) and TCP (+tcp)', async () => {
     for (const proto of ['+notcp', '+tcp']) {
       const out = await dig(port, proto, 'svc1.testns.svc.cluster.local', 'A');
@@ -101,7 +101,7 @@ describe('UDP and TCP servers, queried with dig', () => {
   });
 });
 
-describe('IPv6', () => {
+describe('IPv6', { timeout: 20_000 }, () => {
   it('serves on ::1 over UDP and TCP and counts the family as 2', async () => {
     const metrics = createMetrics();
     const handler = new QueryHandler({ resolver: new Resolver(fixtureZone()), metrics });
@@ -123,7 +123,7 @@ describe('IPv6', () => {
   });
 });
 
-describe('wire behaviour', () => {
+describe('wire behaviour', { timeout: 20_000 }, () => {
   it('keeps every UDP reply within 512 bytes without EDNS and within the client size with it', async () => {
     const plain = await udpRaw(port, query('big.testns.svc.cluster.local', RRType.A));
     expect(plain?.length).toBeLessThanOrEqual(512);
