@@ -149,7 +149,7 @@ describe('plugin skeleton', () => {
       supportedVersions: ['0.4.0', '1.0.0'],
     });
     expect(out.json).toEqual({
-      cniVersion: '1.1.0',
+      cniVersion: '1.0.0',
       code: 1,
       msg: 'incompatible CNI versions',
       details: 'config is "1.1.0", plugin supports [0.4.0, 1.0.0]',

@@ -38,7 +38,8 @@ export async function runPlugin(
   io: PluginIo,
 ): Promise<number> {
   const supported = info.supportedVersions ?? SUPPORTED_VERSIONS;
-  // Errors are reported in the config's version once it is known, else the newest supported one.
+  // Errors are reported in the config's version once it is known (and supported), else in the
+  // newest supported one.
   let version = [...supported].sort(compareVersions).at(-1) ?? '1.1.0';
   try {
     const cmd = io.env.CNI_COMMAND ?? '';
@@ -54,7 +55,8 @@ export async function runPlugin(
     const stdinData = await readStdin(io);
     const { parsePluginConf, decodeJson } = await import('../types/validate-config.js');
     const config = parsePluginConf(decodeJson(stdinData, 'stdin'));
-    version = config.cniVersion;
+    // An error about an unsupported version is itself written in a version we do support.
+    if (supported.includes(config.cniVersion)) version = config.cniVersion;
     const args: CmdArgs = {
       containerId: io.env.CNI_CONTAINERID ?? '',
       netns: io.env.CNI_NETNS ?? '',
