@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext, type SecureContext, type Server as TlsServer } from 'node:tls';
 import { TlsConfigError } from './errors.js';
-import { hostMatches, parseHostPattern } from './host.js';
+import { parseHostPattern } from './host.js';
 
 export interface CertificatePair {
   /** PEM certificate chain (`tls.crt` of a kubernetes.io/tls Secret). */
@@ -105,14 +105,10 @@ export class TlsStore {
       const host = servername.toLowerCase().replace(/\.$/, '');
       const exact = this.exact.get(host);
       if (exact) return exact.context;
+      // A TLS wildcard covers exactly one label (RFC 6125): only the first label is replaced.
       const dot = host.indexOf('.');
       const wild = dot > 0 ? this.wildcard.get(host.slice(dot + 1)) : undefined;
-      if (
-        wild &&
-        hostMatches({ kind: 'wildcard', suffix: host.slice(dot + 1), anyDepth: false }, host)
-      ) {
-        return wild.context;
-      }
+      if (wild) return wild.context;
     }
     return this.fallback?.context;
   }
