@@ -8,7 +8,10 @@ export interface TcpServerOptions {
   port: number;
   /** Close a connection with no query for this long. Default 10 s (RFC 7766 6.2.3). */
   idleTimeoutMs?: number;
-  /** Queries answered concurrently per connection before we stop reading it. Default 64. */
+  /**
+   * Queries answered concurrently per connection before we stop reading it (also paused while
+   * the client is not reading our replies). Default 64.
+   */
   maxPipelined?: number;
   /** Open connections at most; more are refused by closing them. Default 1000. */
   maxConnections?: number;
@@ -82,14 +85,15 @@ function serveConnection(
       const msg = Buffer.from(buffered.subarray(2, 2 + len));
       buffered = buffered.subarray(2 + len);
       pending++;
-      if (pending >= maxPipelined) socket.pause();
+      if (!canRead()) socket.pause();
       options.handler.handle(msg, { proto: 'tcp', family }).then(
         (reply) => {
           if (reply && !socket.destroyed) {
             const frame = Buffer.allocUnsafe(2 + reply.length);
             frame.writeUInt16BE(reply.length, 0);
             reply.copy(frame, 2);
-            socket.write(frame);
+            // A client that sends but does not read fills our send buffer: stop reading it.
+            if (!socket.write(frame)) socket.pause();
           }
           done();
         },
@@ -100,9 +104,16 @@ function serveConnection(
       );
     }
   });
+  socket.on('drain', resumeIfAble);
+  function canRead(): boolean {
+    return pending < maxPipelined && !socket.writableNeedDrain;
+  }
+  function resumeIfAble(): void {
+    if (socket.isPaused() && canRead()) socket.resume();
+  }
   function done(): void {
     pending--;
-    if (pending < maxPipelined && socket.isPaused()) socket.resume();
+    resumeIfAble();
     finishIfDone();
   }
 }

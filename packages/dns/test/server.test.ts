@@ -11,6 +11,7 @@ import { fixtureZone, service, slice } from './fixtures.js';
 import {
   dig,
   digAt,
+  frame,
   query,
   startTestServer,
   tcpExchange,
@@ -161,6 +162,31 @@ describe('wire behaviour', { timeout: 20_000 }, () => {
       firsts.add(addrs[0] as string);
     }
     expect(firsts.size).toBeGreaterThan(1);
+  });
+
+  it('answers every one of 3000 queries from a TCP client that stops reading for a while', async () => {
+    const n = 3000;
+    const count = await new Promise<number>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1');
+      let got = 0;
+      let buf: Buffer = Buffer.alloc(0);
+      s.pause(); // not reading: replies back up in the server's send buffer
+      s.on('error', reject);
+      s.on('data', (c: Buffer) => {
+        buf = Buffer.concat([buf, c]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          buf = buf.subarray(2 + buf.readUInt16BE(0));
+          if (++got === n) {
+            s.destroy();
+            resolve(got);
+          }
+        }
+      });
+      const q = query('big.testns.svc.cluster.local', RRType.A);
+      s.write(Buffer.concat(Array.from({ length: n }, () => frame(q))));
+      setTimeout(() => s.resume(), 300);
+    });
+    expect(count).toBe(n);
   });
 
   it('closes an idle TCP connection after the idle timeout', async () => {
