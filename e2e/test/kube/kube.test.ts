@@ -173,7 +173,9 @@ describe('informer', () => {
   });
 
   it('loses no event across a kube-apiserver restart in the middle of a watch, and converges to the server', async () => {
-    const inf = configMaps('restart');
+    // Through the cut proxy, so the informer can be kept off the new apiserver until the
+    // post-restart writes are done: it must then get them by a watch replay or a relist.
+    const inf = configMaps('restart', new KubeClient(proxy.kubeConfig(tb.kubeConfig)));
     const log = record(inf);
     for (let i = 0; i < 4; i++) await createCm('restart', `i${i}`, { v: '0' });
     await inf.start();
@@ -186,11 +188,22 @@ describe('informer', () => {
     for (let i = 0; i < 5; i++) await createCm('restart', `before${i}`);
     await replaceCm('restart', 'i0', { v: 'before' });
     await core.deleteNamespacedConfigMap({ namespace: 'restart', name: 'i1' });
-    const restart = await restartApiserver(tb);
-    // Written right after the restart, while the informer is still reconnecting.
-    for (let i = 0; i < 5; i++) await createCm('restart', `after${i}`);
-    await replaceCm('restart', 'i2', { v: 'after' });
-    await core.deleteNamespacedConfigMap({ namespace: 'restart', name: 'i3' });
+    const restarting = restartApiserver(tb);
+    // The kill ends the watch; from then on the informer is held off until the writes are done.
+    await eventually('the watch to die with the apiserver', async () =>
+      inf.stats().failures > 0 ? true : undefined,
+    );
+    proxy.cut();
+    let restart: Awaited<typeof restarting>;
+    try {
+      restart = await restarting;
+      for (let i = 0; i < 5; i++) await createCm('restart', `after${i}`);
+      await replaceCm('restart', 'i2', { v: 'after' });
+      await core.deleteNamespacedConfigMap({ namespace: 'restart', name: 'i3' });
+      expect(inf.cache.get('restart', 'after0')).toBeUndefined();
+    } finally {
+      proxy.restore();
+    }
     const server = await serverState('restart');
     const started = Date.now();
     await eventually(
@@ -211,6 +224,9 @@ describe('informer', () => {
       expect(log).toContain(`add before${i}`);
       expect(log).toContain(`add after${i}`);
     }
+    // Reopened watches and relists never announce an object twice.
+    const adds = log.filter((l) => l.startsWith('add '));
+    expect(new Set(adds).size).toBe(adds.length);
     expect(log).toContain('update i0=before');
     expect(log).toContain('update i2=after');
     expect(log).toContain('delete i1');

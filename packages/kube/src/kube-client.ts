@@ -122,13 +122,16 @@ export class KubeClient {
             return;
           }
           res.setEncoding('utf8');
+          // The unfinished line so far; only each new chunk is searched for newlines, so a large
+          // object arriving in many chunks costs linear time.
           let pending = '';
           res.on('data', (chunk: string) => {
-            pending += chunk;
+            let start = 0;
             let nl: number;
-            while (!ended && (nl = pending.indexOf('\n')) >= 0) {
-              const line = pending.slice(0, nl).trim();
-              pending = pending.slice(nl + 1);
+            while (!ended && (nl = chunk.indexOf('\n', start)) >= 0) {
+              const line = (pending + chunk.slice(start, nl)).trim();
+              pending = '';
+              start = nl + 1;
               if (!line) continue;
               let event: WatchEvent;
               try {
@@ -143,6 +146,7 @@ export class KubeClient {
                 return end(e instanceof Error ? e : new Error(String(e)));
               }
             }
+            if (!ended) pending += chunk.slice(start);
           });
           res.on('end', () => end());
           res.on('error', (e) => end(new KubeTransportError('WATCH', path, e)));
