@@ -17,14 +17,14 @@ export class FakeUpstream {
   private tcp?: Server;
   port = 0;
 
-  async start(): Promise<this> {
-    const udp = createSocket('udp4');
+  async start(host = '127.0.0.1'): Promise<this> {
+    const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     udp.on('message', (msg, rinfo) => {
       this.udpQueries++;
       const reply = this.answer(msg, 'udp');
       if (reply) udp.send(reply, rinfo.port, rinfo.address);
     });
-    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => udp.bind(0, host, r));
     this.udp = udp;
     this.port = udp.address().port;
     const tcp = createServer((s) => {
@@ -45,7 +45,7 @@ export class FakeUpstream {
         }
       });
     });
-    await new Promise<void>((r) => tcp.listen(this.port, '127.0.0.1', r));
+    await new Promise<void>((r) => tcp.listen(this.port, host, r));
     this.tcp = tcp;
     return this;
   }

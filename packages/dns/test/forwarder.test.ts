@@ -105,6 +105,22 @@ describe('Forwarder', { timeout: 20_000 }, () => {
     expect(up2.udpQueries - (before[1] ?? 0)).toBe(5);
   });
 
+  it('forwards to an IPv6 upstream over UDP and, for a truncated reply, TCP', async () => {
+    const v6 = await new FakeUpstream().start('::1');
+    try {
+      const metrics = createMetrics();
+      const f = new Forwarder({ upstreams: [{ host: '::1', port: v6.port }], metrics });
+      expect((await f.forward(q('example.com'))).answers[0]).toMatchObject({
+        address: '93.184.216.34',
+      });
+      expect((await f.forward(q('big.example'))).answers.length).toBe(50);
+      expect(v6.tcpQueries).toBe(1);
+      expect(metrics.forwardRequests.get({ to: `[::1]:${v6.port}` })).toBe(2);
+    } finally {
+      await v6.close();
+    }
+  });
+
   it('moves on from a dead upstream after its timeout, then stops trying it first', async () => {
     const metrics = createMetrics();
     const f = new Forwarder({
