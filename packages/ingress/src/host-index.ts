@@ -1,10 +1,10 @@
-import { comparePrecedence } from './precedence.js';
 import type { Route } from './route.js';
+import { RouteList } from './route-list.js';
 
-type Sorted = readonly Route[];
+type Sorted = RouteList;
 
 function sorted(routes: Iterable<Route>): Sorted {
-  return Object.freeze([...routes].sort(comparePrecedence));
+  return new RouteList(routes);
 }
 
 /** Label suffixes of a host, longest first: `a.b.c` -> `b.c`, `c`. */
@@ -45,7 +45,9 @@ export class HostIndex {
       if (h.kind === 'any') any.push(r);
       else {
         const [map, key] = h.kind === 'exact' ? [exact, h.host] : [wildcard, h.suffix];
-        map.set(key, [...(map.get(key) ?? []), r]);
+        const list = map.get(key);
+        if (list) list.push(r);
+        else map.set(key, [r]);
       }
     }
     this.catchAll = sorted(any);

@@ -35,15 +35,6 @@ function routeMatches(r: Route, req: RequestView, query: () => URLSearchParams):
   return true;
 }
 
-function firstMatch(
-  routes: readonly Route[],
-  req: RequestView,
-  query: () => URLSearchParams,
-): Route | undefined {
-  for (const r of routes) if (routeMatches(r, req, query)) return r;
-  return undefined;
-}
-
 /**
  * An immutable, indexed set of routes: host -> matchers in precedence order (see HostIndex for
  * how the two APIs' host semantics differ). What matches nothing goes to `fallback` (an Ingress
@@ -76,8 +67,9 @@ export class RouteTable {
     let parsed: URLSearchParams | undefined;
     const query = (): URLSearchParams =>
       (parsed ??= new URLSearchParams(req.query.startsWith('?') ? req.query.slice(1) : req.query));
-    const g = firstMatch(this.gateway.candidates(req.host), req, query);
-    const i = firstMatch(this.ingress.candidates(req.host), req, query);
+    const matches = (r: Route): boolean => routeMatches(r, req, query);
+    const g = this.gateway.candidates(req.host).first(req.path, matches);
+    const i = this.ingress.candidates(req.host).first(req.path, matches);
     if (g && i) return comparePrecedence(g, i) <= 0 ? g : i;
     return g ?? i;
   }
