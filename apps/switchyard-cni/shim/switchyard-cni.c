@@ -152,18 +152,20 @@ struct conf {
   char script[1024];
 };
 
-static void read_conf(const char *p, const char *end, struct conf *c) {
+/* Reads the keys above; returns 1 when stdin is one well-formed top-level JSON object. */
+static int read_conf(const char *p, const char *end, struct conf *c) {
   p = ws(p, end);
-  if (p >= end || *p != '{') return;
-  p++;
+  if (p >= end || *p != '{') return 0;
+  p = ws(p + 1, end);
+  if (p < end && *p == '}') return ws(p + 1, end) == end;
   for (;;) {
     char key[64];
     p = ws(p, end);
-    if (p >= end || *p != '"') return;
+    if (p >= end || *p != '"') return 0;
     p = json_string(p + 1, end, key, sizeof key);
-    if (!p) return;
+    if (!p) return 0;
     p = ws(p, end);
-    if (p >= end || *p != ':') return;
+    if (p >= end || *p != ':') return 0;
     p = ws(p + 1, end);
     char *dst = NULL;
     size_t dstsz = 0;
@@ -173,9 +175,10 @@ static void read_conf(const char *p, const char *end, struct conf *c) {
     else if (!strcmp(key, "standaloneScript")) dst = c->script, dstsz = sizeof c->script;
     if (dst && p < end && *p == '"') p = json_string(p + 1, end, dst, dstsz);
     else p = json_skip(p, end);
-    if (!p) return;
+    if (!p) return 0;
     p = ws(p, end);
-    if (p >= end || *p != ',') return;
+    if (p < end && *p == '}') return ws(p + 1, end) == end;
+    if (p >= end || *p != ',') return 0;
     p++;
   }
 }
@@ -220,7 +223,30 @@ static int read_u32(const struct buf *b, size_t *off, uint32_t *v) {
 
 /* ---- the fallback: the standalone plugin, given the stdin we already consumed ---- */
 
-static void exec_standalone(const struct conf *c, const struct buf *in) {
+/*
+ * Neither the agent nor the standalone plugin can run. What needs no plugin logic is still
+ * answered as the spec wants (VERSION, a missing CNI_COMMAND, undecodable stdin); anything else
+ * is "plugin not available" (50), which a runtime reports and retries.
+ */
+static void answer_alone(const struct conf *c, int conf_ok, const char *details) {
+  const char *cmd = getenv("CNI_COMMAND");
+  if (cmd && !strcmp(cmd, "VERSION")) {
+    static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1",
+                                           "0.4.0", "1.0.0", "1.1.0"};
+    const char *answer = "1.1.0"; /* in the asked version when we speak it */
+    for (size_t i = 0; i < sizeof versions / sizeof *versions; i++)
+      if (!strcmp(c->version, versions[i])) answer = versions[i];
+    printf("{\"cniVersion\":\"%s\",\"supportedVersions\":[\"0.1.0\",\"0.2.0\",\"0.3.0\","
+           "\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}\n",
+           answer);
+    exit(0);
+  }
+  if (!cmd || !*cmd) cni_fail(c->version, 4, "required env variables [CNI_COMMAND] missing", "");
+  if (!conf_ok) cni_fail(c->version, 6, "cannot decode the network configuration on stdin", "");
+  cni_fail(c->version, 50, "switchyard plugin not available", details);
+}
+
+static void exec_standalone(const struct conf *c, int conf_ok, const struct buf *in) {
   int fd = memfd_create("switchyard-cni-stdin", 0);
   if (fd < 0 || write_all(fd, in->p ? in->p : "", in->len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
       dup2(fd, 0) < 0)
@@ -231,7 +257,7 @@ static void exec_standalone(const struct conf *c, const struct buf *in) {
   char details[1200];
   snprintf(details, sizeof details, "agent socket %s unavailable and %s cannot run: %s",
            c->socket, c->node, strerror(errno));
-  cni_fail(c->version, 50, "switchyard plugin not available", details);
+  answer_alone(c, conf_ok, details);
 }
 
 int main(void) {
@@ -244,16 +270,16 @@ int main(void) {
   struct buf in = {0};
   if (!isatty(0) && read_all(0, &in, MAX_INPUT) < 0)
     cni_fail(c.version, 5, "error reading from stdin", strerror(errno));
-  if (in.len) read_conf(in.p, in.p + in.len, &c);
+  int conf_ok = in.len ? read_conf(in.p, in.p + in.len, &c) : 0;
 
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(c.socket) >= sizeof addr.sun_path) exec_standalone(&c, &in);
+  if (strlen(c.socket) >= sizeof addr.sun_path) exec_standalone(&c, conf_ok, &in);
   strcpy(addr.sun_path, c.socket);
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) {
     /* Nobody listening: the call has not started anywhere, so running it here is safe. */
     if (s >= 0) close(s);
-    exec_standalone(&c, &in);
+    exec_standalone(&c, conf_ok, &in);
   }
 
   struct buf req = {0};

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ConflistInput {
@@ -55,6 +55,7 @@ export function writeConflist(dir: string, fileName: string, conflist: object): 
   } catch {
     // Not there yet.
   }
+  mkdirSync(dir, { recursive: true });
   const temp = `${path}.temp`;
   writeFileSync(temp, text, { mode: 0o644 });
   renameSync(temp, path);

@@ -22,7 +22,13 @@ try {
   process.exit(2);
 }
 const log = createLogger({ level: options.logLevel, fields: { component: 'switchyard-agent' } });
-const agent = await Agent.start(options, log);
+let agent: Agent;
+try {
+  agent = await Agent.start(options, log);
+} catch (e) {
+  log.error('agent failed to start', { error: e });
+  process.exit(1);
+}
 log.info('agent started', { health: agent.healthUrl, node: options.nodeName });
 let stopping = false;
 const stop = (signal: string): void => {
