@@ -11,7 +11,8 @@ import {
   RbacAuthorizationV1Api,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { type Testbed, startTestbed } from '@switchyard/testbed';
+import { runUnchecked } from '@switchyard/linux';
+import { type Testbed, readState, startTestbed } from '@switchyard/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, inCidr, podReady, processesUsing } from './helpers.js';
 
@@ -339,6 +340,53 @@ describe('testbed', () => {
     expect(cli('logs', 'talker', '-c', 'nope').stderr).toContain('has no container nope');
     const status = cli('status', '--name', NAME, '--json');
     expect(JSON.parse(status.stdout as string)).toMatchObject({ name: NAME, phase: 'ready' });
+  });
+
+  it('a crashed node runtime is restarted and rebuilds its pods', async () => {
+    const state = (await readState(tb.layout.stateFile))!;
+    const supervisor = state.processes.find((p) => p.role === 'node/node-2')!;
+    const runtimes = async (): Promise<number[]> => {
+      const pids = (await runUnchecked(['ip', 'netns', 'pids', tb.nodes[1]!.netns])).stdout;
+      return pids
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .filter((pid) => pid !== supervisor.pid)
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node-runtime/main.js');
+          } catch {
+            return false;
+          }
+        });
+    };
+    const [child] = await runtimes();
+    expect(child).toBeGreaterThan(0);
+    const before = await core.readNamespacedPod({ name: 'echo-b', namespace: 'default' });
+    const oldContainer = before.status!.containerStatuses![0]!.containerID;
+    process.kill(child!, 'SIGKILL');
+    const after = await eventually('echo-b to run again in a new container', async () => {
+      const p = await core.readNamespacedPod({ name: 'echo-b', namespace: 'default' });
+      const c = p.status?.containerStatuses?.[0];
+      return c?.containerID !== oldContainer && c?.ready ? p : undefined;
+    });
+    const [newChild] = await runtimes();
+    expect(newChild).toBeGreaterThan(0);
+    expect(newChild).not.toBe(child);
+    const ip = after.status!.podIP!;
+    const r = await tb.execInNode('node-2', [
+      'curl',
+      '-sS',
+      '-m',
+      '3',
+      `http://${ip}:8080/hostname`,
+    ]);
+    expect(r.stdout).toBe('echo-b');
+    // Exactly one echo process: the old container was ended, not leaked.
+    const inPod = (
+      await runUnchecked(['ip', 'netns', 'pids', await tb.podNetns('default', 'echo-b')])
+    ).stdout;
+    expect(inPod.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('teardown leaves no namespace, process, file or state behind', async () => {

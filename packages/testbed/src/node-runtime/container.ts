@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { processStartTime } from '@switchyard/linux';
 
 export type ContainerState =
   | { kind: 'waiting'; reason: string; message?: string }
@@ -22,6 +23,11 @@ export interface ContainerLaunch {
   /** Namespace to run in (the pod's, or the node's for hostNetwork pods). */
   netns: string;
   log: string;
+  /**
+   * Where to record the process (`<pid> <start time>`), so a restarted node runtime can end a
+   * container it lost track of, even one in the node's namespace (hostNetwork).
+   */
+  pidFile?: string;
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -85,6 +91,10 @@ export class Container {
       closeSync(fd);
     }
     this.child = child;
+    const pid = child.pid;
+    if (launch.pidFile && pid !== undefined) {
+      writeFileSync(launch.pidFile, `${pid} ${processStartTime(pid) ?? ''}\n`);
+    }
     const startedAt = new Date().toISOString();
     this.state = { kind: 'running', startedAt };
     this.exited = new Promise((resolve) => {

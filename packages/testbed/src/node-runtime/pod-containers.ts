@@ -98,6 +98,7 @@ export class PodContainers {
         env: { ...env, ...image.env },
         netns: sandbox.netns,
         log: `${this.ctx.sandboxes.podDir(sandbox.uid)}/${spec.name}.log`,
+        pidFile: `${this.ctx.sandboxes.podDir(sandbox.uid)}/${spec.name}.pid`,
       };
     } catch (e) {
       if (!(e instanceof ContainerEnvError)) throw e;

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import type { V1Pod } from '@kubernetes/client-node';
-import { run, runUnchecked } from '@switchyard/linux';
+import { isProcessAlive, run, runUnchecked } from '@switchyard/linux';
 import { writeKubeconfig } from '../kubeconfig.js';
 import { netnsEtcDir, podNetns } from '../layout.js';
 import { killProcessesIn } from '../teardown.js';
@@ -126,6 +126,7 @@ export class Sandboxes {
     let n = 0;
     for (const uid of await readdir(base).catch(() => [] as string[])) {
       try {
+        await killRecordedContainers(`${base}/${uid}`);
         const record = JSON.parse(
           await readFile(`${base}/${uid}/sandbox.json`, 'utf8'),
         ) as SandboxRecord;
@@ -176,6 +177,20 @@ export class Sandboxes {
       user: `system:serviceaccount:${record.namespace}:${sa}`,
       namespace: record.namespace,
     });
+  }
+}
+
+/** Ends the process groups recorded in `<podDir>/*.pid` whose PID and start time still match. */
+async function killRecordedContainers(dir: string): Promise<void> {
+  for (const file of await readdir(dir).catch(() => [] as string[])) {
+    if (!file.endsWith('.pid')) continue;
+    const [pid, start] = (await readFile(`${dir}/${file}`, 'utf8')).trim().split(' ');
+    if (!pid || !start || !isProcessAlive(Number(pid), start)) continue;
+    try {
+      process.kill(-Number(pid), 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
   }
 }
 
