@@ -61,7 +61,20 @@ describe('pod resolv.conf', () => {
   });
 
   it('hosts maps the pod IP to its hostname', () => {
-    expect(renderHosts('10.244.1.7', 'web-0')).toMatch(/\n10\.244\.1\.7\tweb-0\n$/);
-    expect(renderHosts(undefined, 'web-0')).not.toContain('web-0');
+    const web = pod({}, 'shop');
+    web.metadata!.name = 'web-0';
+    expect(renderHosts(web, '10.244.1.7', 'cluster.local')).toMatch(/\n10\.244\.1\.7\tweb-0\n$/);
+    expect(renderHosts(web, undefined, 'cluster.local')).not.toContain('web-0');
+  });
+
+  it('hosts has the FQDN for a hostname + subdomain, and hostAliases', () => {
+    const p = pod({
+      hostname: 'db-1',
+      subdomain: 'dbs',
+      hostAliases: [{ ip: '192.0.2.9', hostnames: ['a.example', 'b.example'] }],
+    });
+    expect(renderHosts(p, '10.244.1.8', 'cluster.local')).toMatch(
+      /\n10\.244\.1\.8\tdb-1\.dbs\.shop\.svc\.cluster\.local\tdb-1\n192\.0\.2\.9\ta\.example\tb\.example\n$/,
+    );
   });
 });

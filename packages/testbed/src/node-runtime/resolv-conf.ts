@@ -65,13 +65,27 @@ function unique(items: string[]): string[] {
   return [...new Set(items)];
 }
 
-/** The pod's /etc/hosts, as kubelet manages it. */
-export function renderHosts(podIP: string | undefined, hostname: string): string {
+/**
+ * The pod's /etc/hosts, as kubelet manages it: the pod's hostname (`spec.hostname`, else its
+ * name), fully qualified first when it has a `spec.subdomain`, plus `spec.hostAliases`.
+ */
+export function renderHosts(pod: V1Pod, podIP: string | undefined, clusterDomain: string): string {
   const lines = [
     '# Kubernetes-managed hosts file (switchyard testbed).',
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
   ];
-  if (podIP) lines.push(`${podIP}\t${hostname}`);
+  const hostname = pod.spec?.hostname || pod.metadata?.name || '';
+  const subdomain = pod.spec?.subdomain;
+  if (podIP) {
+    const fqdn = subdomain
+      ? `${hostname}.${subdomain}.${pod.metadata?.namespace ?? 'default'}.svc.${clusterDomain}\t`
+      : '';
+    lines.push(`${podIP}\t${fqdn}${hostname}`);
+  }
+  for (const alias of pod.spec?.hostAliases ?? []) {
+    if (alias.ip && alias.hostnames?.length)
+      lines.push(`${alias.ip}\t${alias.hostnames.join('\t')}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -71,10 +71,7 @@ export class Sandboxes {
           hostResolvConf,
         });
         if (resolv !== undefined) await writeFile(`${etc}/resolv.conf`, resolv);
-        await writeFile(
-          `${etc}/hosts`,
-          renderHosts(record.podIP, pod.spec?.hostname ?? record.name),
-        );
+        await writeFile(`${etc}/hosts`, renderHosts(pod, record.podIP, this.config.clusterDomain));
       }
       if (pod.spec?.automountServiceAccountToken !== false) await this.mountToken(pod, record, dir);
       await this.save(record);
