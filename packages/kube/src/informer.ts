@@ -184,7 +184,7 @@ export class Informer<T extends KubernetesObject, I extends string = never> {
         }
       } catch (e) {
         if (this.stopping) break;
-        await this.failed('list', e as Error);
+        await this.failed('list', e instanceof Error ? e : new Error(String(e)));
         continue;
       }
       const started = Date.now();
@@ -225,9 +225,9 @@ export class Informer<T extends KubernetesObject, I extends string = never> {
     const started = process.hrtime.bigint();
     const items: T[] = [];
     let cont: string | undefined;
-    let rv = '';
+    let rv: string;
     let limit: number | undefined = this.opts.pageSize ?? 500;
-    do {
+    for (;;) {
       let page: { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } };
       try {
         page = await this.opts.client.request('GET', this.path, {
@@ -248,9 +248,10 @@ export class Informer<T extends KubernetesObject, I extends string = never> {
         continue;
       }
       items.push(...(page.items ?? []));
-      cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? '';
-    } while (cont !== undefined);
+      cont = page.metadata?.continue || undefined;
+      if (cont === undefined) break;
+    }
     const diff = this.cache.replace(items);
     this.rv = rv;
     this.lastSync = new Date();

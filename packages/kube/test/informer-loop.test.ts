@@ -115,4 +115,46 @@ describe('Informer loop', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await expect(inf.synced).rejects.toThrow(/stopped before sync/);
   });
+
+  it('lists page by page, and lists again in one go when the continue token expires (410)', async () => {
+    const queries: string[] = [];
+    const client = await serve((req, res, watch) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (watch) {
+        res.writeHead(200);
+        return;
+      }
+      queries.push(url.search);
+      res.writeHead(url.searchParams.get('continue') === 'stale' ? 410 : 200, {
+        'Content-Type': 'application/json',
+      });
+      if (url.searchParams.get('continue') === 'stale') {
+        return res.end(
+          '{"kind":"Status","code":410,"reason":"Expired","message":"continue expired"}',
+        );
+      }
+      const all = ['a', 'b', 'c'];
+      const paged = url.searchParams.has('limit');
+      res.end(
+        JSON.stringify({
+          metadata: { resourceVersion: '9', ...(paged ? { continue: 'stale' } : {}) },
+          items: (paged ? all.slice(0, 2) : all).map((name) => ({
+            metadata: { name, namespace: 'ns', resourceVersion: '9' },
+          })),
+        }),
+      );
+    });
+    const inf = new Informer<V1ConfigMap>({
+      client,
+      resource: { version: 'v1', plural: 'configmaps', namespace: 'ns' },
+      pageSize: 2,
+    });
+    informers.push(inf);
+    const added: string[] = [];
+    inf.on('add', (o) => added.push(o.metadata!.name!));
+    await inf.start();
+    expect(queries).toEqual(['?limit=2', '?limit=2&continue=stale', '']);
+    expect(added).toEqual(['a', 'b', 'c']);
+    expect(inf.stats().resourceVersion).toBe('9');
+  });
 });
