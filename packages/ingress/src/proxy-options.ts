@@ -53,6 +53,15 @@ export interface ProxyOptions {
 export type ResolvedProxyOptions = Required<Omit<ProxyOptions, 'onEvent' | 'onResponse'>> &
   Pick<ProxyOptions, 'onEvent' | 'onResponse'>;
 
+/**
+ * The upstream pool: keep-alive, most recently used socket first. Node backends close idle
+ * keep-alive sockets after 5 s; dropping ours after 4 s avoids most reuse-after-close resets
+ * (and the rest are retried when safe).
+ */
+export function defaultAgent(): Agent {
+  return new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4000 });
+}
+
 function contained(f: () => void): void {
   try {
     f();
@@ -64,9 +73,7 @@ function contained(f: () => void): void {
 export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
   const resolved: ResolvedProxyOptions = {
     endpoints: o.endpoints,
-    // Node backends close idle keep-alive sockets after 5 s; dropping ours first avoids most
-    // reuse-after-close resets (and the rest are retried when safe).
-    agent: o.agent ?? new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4000 }),
+    agent: o.agent ?? defaultAgent(),
     maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024,
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
     sendTimeoutMs: o.sendTimeoutMs ?? 60_000,

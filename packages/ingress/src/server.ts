@@ -3,7 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Socket } from 'node:net';
 import { createProxyHandler } from './proxy-handler.js';
 import { writeRawResponse } from './respond.js';
-import type { ProxyOptions } from './proxy-options.js';
+import { defaultAgent, type ProxyOptions } from './proxy-options.js';
 import type { Router } from './router.js';
 import type { TlsStore } from './tls-store.js';
 import { createUpgradeHandler } from './upgrade-handler.js';
@@ -46,12 +46,14 @@ export function createIngressServer(
     connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs ?? 1000),
     insecureHTTPParser: false,
   };
-  const handler = createProxyHandler(router, options);
+  // One upstream pool for both handlers.
+  const proxyOptions: ProxyOptions = { ...options, agent: options.agent ?? defaultAgent() };
+  const handler = createProxyHandler(router, proxyOptions);
   const server = options.tls
     ? createHttpsServer({ ...common, SNICallback: options.tls.sniCallback }, handler)
     : createHttpServer(common, handler);
   if (options.tls) options.tls.attach(server as HttpsServer);
-  server.on('upgrade', createUpgradeHandler(router, options));
+  server.on('upgrade', createUpgradeHandler(router, proxyOptions));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
