@@ -16,6 +16,7 @@ import {
   KubeClient,
   LeaderElector,
   Registry,
+  microTime,
   patchAnnotations,
   patchObject,
   patchStatus,
@@ -484,6 +485,24 @@ describe('leader election', () => {
     expect(started).toHaveLength(1);
     expect(electors.filter((e) => e.isLeader).length).toBe(1);
     expect(electors.every((e) => e.leader === started[0])).toBe(true);
+
+    // Someone else writes the Lease: the leader notices at its next renew and steps down at
+    // once, without waiting for its renew deadline.
+    const leader = electors.find((e) => e.isLeader)!;
+    const takenAt = Date.now();
+    await patchObject(
+      admin,
+      { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace: 'leader' },
+      'race',
+      { spec: { holderIdentity: 'intruder', renewTime: microTime(), leaseDurationSeconds: 30 } },
+    );
+    await eventually(
+      'the leader to step down',
+      async () => (leader.isLeader ? undefined : true),
+      5000,
+    );
+    expect(Date.now() - takenAt).toBeLessThan(1500);
+    expect(leader.leader).toBe('intruder');
     for (const e of electors) await e.stop();
   });
 });

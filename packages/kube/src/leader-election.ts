@@ -162,6 +162,10 @@ export class LeaderElector {
         lastRenew = Date.now();
         continue;
       }
+      if (this.holder && this.holder !== this.o.identity) {
+        this.log.warn('the lease has another holder; stepping down', { holder: this.holder });
+        break;
+      }
       if (Date.now() - lastRenew >= this.o.renewDeadlineMs) {
         this.log.warn('could not renew within the deadline; stepping down', {
           renewDeadlineMs: this.o.renewDeadlineMs,
@@ -176,8 +180,11 @@ export class LeaderElector {
     this.safely('onStoppedLeading', () => this.o.onStoppedLeading());
   }
 
+  /** One attempt, all of it (GET and the write) within `timeoutMs`. */
   private async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
     const now = new Date();
+    const deadline = now.getTime() + timeoutMs;
+    const left = (): number => Math.max(1, deadline - Date.now());
     const path = objectPath(LEASES(this.o.namespace), this.o.name);
     const spec: LeaseSpec = {
       holderIdentity: this.o.identity,
@@ -189,7 +196,7 @@ export class LeaderElector {
     try {
       let lease: Lease;
       try {
-        lease = await this.o.client.request<Lease>('GET', path, { timeoutMs });
+        lease = await this.o.client.request<Lease>('GET', path, { timeoutMs: left() });
       } catch (e) {
         if (statusOf(e) !== 404) throw e;
         const created = await this.o.client.request<Lease>(
@@ -202,7 +209,7 @@ export class LeaderElector {
               metadata: { name: this.o.name, namespace: this.o.namespace },
               spec,
             },
-            timeoutMs,
+            timeoutMs: left(),
           },
         );
         this.observe(created, Date.now());
@@ -222,7 +229,7 @@ export class LeaderElector {
       // The resourceVersion makes this an optimistic update: a rival's write in between is a 409.
       const updated = await this.o.client.request<Lease>('PUT', path, {
         body: { ...lease, spec },
-        timeoutMs,
+        timeoutMs: left(),
       });
       this.observe(updated, Date.now());
       return true;
