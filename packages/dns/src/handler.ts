@@ -73,6 +73,7 @@ export class QueryHandler {
   }
 
   private async answer(query: Message, ctx: QueryContext): Promise<Buffer | undefined> {
+    const started = performance.now();
     const q = query.questions[0];
     const edns = query.edns;
     const { resolver, forwarder, metrics } = this.options;
@@ -113,7 +114,10 @@ export class QueryHandler {
     const msg = this.reply(query, [q], rcode, edns, { answers, authorities, additionals });
     msg.flags.aa = authoritative && rcode !== RCode.SERVFAIL && rcode !== RCode.REFUSED;
     metrics?.responses.inc({ zone, rcode: rcodeName(rcode), plugin });
-    return this.respond(msg, ctx, edns);
+    const reply = this.respond(msg, ctx, edns);
+    const seconds = (performance.now() - started) / 1000;
+    metrics?.requestDuration.observe({ zone, type: typeLabel(q.type) }, seconds);
+    return reply;
   }
 
   private respond(msg: Message, ctx: QueryContext, edns: Edns | undefined): Buffer | undefined {

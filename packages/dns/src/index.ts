@@ -60,7 +60,14 @@ export {
 } from './resolv-conf.js';
 export { UpstreamError, exchangeTcp, exchangeUdp, upstreamLabel } from './upstream.js';
 export { Forwarder, type ForwardResult, type ForwarderOptions } from './forwarder.js';
-export { LabeledCounter, createMetrics, renderPrometheus, type DnsMetrics } from './metrics.js';
+export {
+  DURATION_BUCKETS,
+  LabeledCounter,
+  LabeledHistogram,
+  createMetrics,
+  renderPrometheus,
+  type DnsMetrics,
+} from './metrics.js';
 export {
   QueryHandler,
   type HandlerOptions,

@@ -20,6 +20,45 @@ export class LabeledCounter {
   }
 }
 
+/** CoreDNS's request-duration buckets: 0.25 ms doubling up to 8.192 s. */
+export const DURATION_BUCKETS: readonly number[] = Array.from(
+  { length: 16 },
+  (_, i) => 0.00025 * 2 ** i,
+);
+
+interface HistogramEntry {
+  labels: Record<string, string>;
+  /** Per-bucket (not cumulative) counts; the last slot counts values above every bound. */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** A histogram split by label values, rendered with cumulative `le` buckets. */
+export class LabeledHistogram {
+  private readonly values = new Map<string, HistogramEntry>();
+
+  constructor(readonly buckets: readonly number[] = DURATION_BUCKETS) {}
+
+  observe(labels: Record<string, string>, value: number): void {
+    const key = keyOf(labels);
+    let e = this.values.get(key);
+    if (!e) {
+      e = { labels, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
+      this.values.set(key, e);
+    }
+    let i = 0;
+    while (i < this.buckets.length && value > (this.buckets[i] as number)) i++;
+    e.counts[i] = (e.counts[i] ?? 0) + 1;
+    e.sum += value;
+    e.count++;
+  }
+
+  entries(): HistogramEntry[] {
+    return [...this.values.values()];
+  }
+}
+
 /** Cheaper than JSON.stringify on the hot path; names and values never hold NUL. */
 function keyOf(labels: Record<string, string>): string {
   let key = '';
@@ -43,6 +82,8 @@ export interface DnsMetrics {
   forwardConcurrentRejects: LabeledCounter;
   /** Requests we could not parse, by action: "formerr" answered or "drop" ignored. */
   malformed: LabeledCounter;
+  /** Seconds from a decoded request to its encoded reply, by zone and type. */
+  requestDuration: LabeledHistogram;
 }
 
 export function createMetrics(): DnsMetrics {
@@ -55,6 +96,7 @@ export function createMetrics(): DnsMetrics {
     forwardResponses: new LabeledCounter(),
     forwardConcurrentRejects: new LabeledCounter(),
     malformed: new LabeledCounter(),
+    requestDuration: new LabeledHistogram(),
   };
 }
 
@@ -98,14 +140,33 @@ export function renderPrometheus(metrics: DnsMetrics, server = 'dns://:53'): str
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
     const perServer = !name.startsWith('coredns_forward');
     for (const { labels, value } of metrics[field].entries()) {
-      const all = perServer ? { server, ...labels } : labels;
-      const text = Object.entries(all)
-        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-        .join(',');
+      const text = labelText(perServer ? { server, ...labels } : labels);
       lines.push(`${name}${text ? `{${text}}` : ''} ${value}`);
     }
   }
+  const duration = 'coredns_dns_request_duration_seconds';
+  lines.push(
+    `# HELP ${duration} Histogram of the time (in seconds) each request took.`,
+    `# TYPE ${duration} histogram`,
+  );
+  const bounds = metrics.requestDuration.buckets;
+  for (const e of metrics.requestDuration.entries()) {
+    const base = labelText({ server, ...e.labels });
+    let cumulative = 0;
+    bounds.forEach((b, i) => {
+      cumulative += e.counts[i] ?? 0;
+      lines.push(`${duration}_bucket{${base},le="${b}"} ${cumulative}`);
+    });
+    lines.push(`${duration}_bucket{${base},le="+Inf"} ${e.count}`);
+    lines.push(`${duration}_sum{${base}} ${e.sum}`, `${duration}_count{${base}} ${e.count}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+    .join(',');
 }
 
 function escapeLabel(v: string): string {

@@ -266,5 +266,8 @@ describe('wire behaviour', { timeout: 20_000 }, () => {
     expect(
       t.metrics.requests.get({ zone: 'cluster.local.', proto: 'udp', family: '1', type: 'SRV' }),
     ).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(
+      /^coredns_dns_request_duration_seconds_count\{server="dns:\/\/:53",zone="cluster\.local\.",type="A"\} [1-9]\d*$/m,
+    );
   });
 });
