@@ -12,7 +12,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { runUnchecked } from '@switchyard/linux';
-import { type Testbed, readState, startTestbed } from '@switchyard/testbed';
+import { type Testbed, readState, restartApiserver, startTestbed } from '@switchyard/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, inCidr, podReady, processesUsing } from './helpers.js';
 
@@ -387,6 +387,20 @@ describe('testbed', () => {
       await runUnchecked(['ip', 'netns', 'pids', await tb.podNetns('default', 'echo-b')])
     ).stdout;
     expect(inPod.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('node runtimes keep serving pods across an apiserver restart', async () => {
+    const { downMs } = await restartApiserver(tb);
+    expect(downMs).toBeGreaterThan(0);
+    // Both nodes' watches must have recovered: a pod on each comes up.
+    for (const node of ['node-1', 'node-2']) {
+      await core.createNamespacedPod({
+        namespace: 'default',
+        body: toolbox(`after-${node}`, node),
+      });
+    }
+    for (const node of ['node-1', 'node-2'])
+      await podReady(tb.kubeConfig, 'default', `after-${node}`);
   });
 
   it('teardown leaves no namespace, process, file or state behind', async () => {
