@@ -47,6 +47,7 @@ export interface CniAnswer extends RunResult {
  */
 export class NodeLab {
   agent: ChildProcess | undefined;
+  /** Output of the agent started last. */
   agentLog = '';
 
   private constructor(
@@ -96,6 +97,7 @@ export class NodeLab {
       ...extra,
     ]);
     this.agent = child;
+    this.agentLog = '';
     child.stdout!.on('data', (b: Buffer) => (this.agentLog += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (this.agentLog += b.toString()));
     const deadline = Date.now() + 30_000;

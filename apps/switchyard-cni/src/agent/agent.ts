@@ -126,7 +126,14 @@ export class Agent {
 
   /** One IPAM GC pass; returns the addresses released. */
   async collectLeaks(): Promise<string[]> {
-    const links = new Set((await listLinks(this.nl)).map((l) => l.name));
+    // A socket of its own: a dump must not share one with writes from other work.
+    const nl = Rtnl.open();
+    let links: Set<string>;
+    try {
+      links = new Set((await listLinks(nl)).map((l) => l.name));
+    } finally {
+      nl.close();
+    }
     const podIps = this.kube?.pods.hasSynced ? this.kube.podIps() : undefined;
     if (this.kube && !podIps) return [];
     const leaks = this.store.withLock(() =>

@@ -3,7 +3,6 @@ import {
   addAddress,
   createBridge,
   getLink,
-  listAddresses,
   setLink,
   writeSysctl,
   type Link,
@@ -40,9 +39,10 @@ export async function ensureBridge(
   }
   if (link.kind !== 'bridge') throw bridgeConflict(spec.name, link.kind);
   if (!link.up) await setLink(nl, link.index, { up: true });
-  const have = new Set((await listAddresses(nl, { index: link.index })).map((a) => a.cidr));
+  // Adding and accepting "exists" instead of listing first: an address dump on a socket that
+  // other calls are writing on can interleave with their acknowledgements, which netlink@0.3.0
+  // rejects ("Multipart message not terminated properly").
   for (const cidr of spec.gateways) {
-    if (have.has(cidr)) continue;
     try {
       await addAddress(nl, link.index, cidr, { nodad: cidr.includes(':') });
     } catch (e) {
