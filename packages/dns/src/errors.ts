@@ -1,4 +1,7 @@
-/** A DNS message could not be parsed; `id` is set when at least the header was readable. */
+/**
+ * A DNS message could not be parsed; `offset` is where the decoder gave up. (readHeader still
+ * reads the ID of any buffer of 12 bytes or more, which is how a FORMERR reply gets its ID.)
+ */
 export class DnsDecodeError extends Error {
   override readonly name = 'DnsDecodeError';
   constructor(
