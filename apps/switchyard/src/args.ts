@@ -5,6 +5,7 @@ export class UsageError extends Error {
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'demo' }
   | {
       kind: 'up';
       name?: string;
@@ -21,6 +22,7 @@ export type Command =
 export type ExecTarget = { node: string } | { namespace: string; pod: string };
 
 export const USAGE = `usage:
+  switchyard demo                                   (runs npm run demo: a 3-node testbed tour)
   switchyard testbed up [--nodes N] [--name NAME] [--underlay CIDR] [--cni reference-bridge|external]
   switchyard testbed down [--name NAME]
   switchyard testbed status [--name NAME] [--json]
@@ -36,6 +38,10 @@ export function parseArgs(argv: readonly string[]): Command {
   const [group, verb, ...rest] = argv;
   if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
     return { kind: 'help' };
+  }
+  if (group === 'demo') {
+    if (verb !== undefined) throw new UsageError('demo takes no arguments');
+    return { kind: 'demo' };
   }
   if (group !== 'testbed') throw new UsageError(`unknown command ${JSON.stringify(group)}`);
   switch (verb) {

@@ -1,5 +1,5 @@
 import { type Command, USAGE, UsageError, parseArgs } from './args.js';
-import { down, exec, kubectl, logs, status, up } from './testbed-commands.js';
+import { demo, down, exec, kubectl, logs, status, up } from './testbed-commands.js';
 
 /** Runs one `switchyard` command line; resolves with the process exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -20,6 +20,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       case 'help':
         console.log(USAGE);
         return 0;
+      case 'demo':
+        return await demo();
       case 'up':
         return await up(cmd);
       case 'down':

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_NAME,
   nodeNetns,
@@ -112,6 +113,12 @@ export async function logs(cmd: Extract<Command, { kind: 'logs' }>): Promise<num
     console.error(`no output yet (the container has not started): ${path}`);
     return 1;
   }
+}
+
+/** `npm run demo`: the repository's scripts/demo.sh (this file is apps/switchyard/dist/). */
+export function demo(): Promise<number> {
+  const script = fileURLToPath(new URL('../../../scripts/demo.sh', import.meta.url));
+  return passthrough(['bash', script]);
 }
 
 /** Runs a command with our stdio and returns its exit code (128+N when killed by signal N). */

@@ -67,6 +67,10 @@ describe('switchyard command line', () => {
     });
   });
 
+  it('parses demo', () => {
+    expect(parseArgs(['demo'])).toEqual({ kind: 'demo' });
+  });
+
   it('help for no arguments', () => {
     expect(parseArgs([])).toEqual({ kind: 'help' });
     expect(parseArgs(['testbed'])).toEqual({ kind: 'help' });
@@ -74,6 +78,7 @@ describe('switchyard command line', () => {
 
   it.each([
     [['deploy']],
+    [['demo', 'now']],
     [['testbed', 'launch']],
     [['testbed', 'up', '--nodes', 'three']],
     [['testbed', 'up', '--nodes']],
