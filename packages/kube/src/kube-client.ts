@@ -11,7 +11,7 @@ export interface RequestOptions {
   body?: unknown;
   /** Defaults to application/json when there is a body. */
   contentType?: string;
-  /** Whole-request deadline; default the client's (30 s). */
+  /** Deadline for the whole exchange, body included; default the client's (30 s). */
   timeoutMs?: number;
   /** Aborting destroys the request; it then rejects with a KubeTransportError. */
   signal?: AbortSignal;
@@ -57,10 +57,20 @@ export class KubeClient {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = Buffer.byteLength(body);
     }
-    const req = await this.open(verb, path, opts.query, headers);
+    let req: ClientRequest;
+    try {
+      req = await this.open(verb, path, opts.query, headers);
+    } catch (e) {
+      // Credentials that could not be loaded (a token file, an exec plugin) or a bad URL.
+      throw new KubeTransportError(verb, path, e);
+    }
     return new Promise<T>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      const timer = setTimeout(
+        () => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      req.on('close', () => clearTimeout(timer));
       req.on('error', (e) => reject(new KubeTransportError(verb, path, e)));
       const signal = opts.signal;
       if (signal) {

@@ -161,4 +161,19 @@ describe('KubeClient.watch', () => {
     expect(calls).toBe(1);
     expect(err).toBeInstanceOf(TypeError);
   });
+
+  it('fails a request that has not completed within its deadline, even while bytes trickle in', async () => {
+    const client = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const t = setInterval(() => res.write(' '), 20);
+      res.on('close', () => clearInterval(t));
+    });
+    const started = Date.now();
+    const err = await client
+      .request('GET', '/api/v1/pods', { timeoutMs: 200 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeTransportError);
+    expect((err as Error).message).toContain('no complete answer within 200 ms');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });
