@@ -1,0 +1,243 @@
+import { type Logger, Registry } from '@switchyard/kube';
+import { runUnchecked } from '@switchyard/linux';
+import {
+  type EndpointSlice,
+  type NodeInfo,
+  NftSyncer,
+  ProxyRules,
+  type Service,
+  type ServicePortInfo,
+  conntrackCleanup,
+} from '@switchyard/proxy-rules';
+import { BoundedFrequencyRunner } from './bounded-runner.js';
+import { HealthCheckServers } from './health-check-servers.js';
+import { nftApply, tableIntact } from './nft-table.js';
+import { ProgrammingLatency, ages } from './programming-latency.js';
+import { ProxyMetrics } from './proxy-metrics.js';
+
+export interface ProxierOptions {
+  node: NodeInfo;
+  table: string;
+  masqueradeBit: number;
+  minSyncPeriodMs: number;
+  syncPeriodMs: number;
+  fullSyncPeriodMs: number;
+  /** Where healthCheckNodePort servers listen (0.0.0.0 for every node address). */
+  healthCheckHost: string;
+  logger: Logger;
+  metrics?: Registry;
+  /**
+   * Prepended to every nft and conntrack command, e.g. `['ip', 'netns', 'exec', ns]` to program
+   * another namespace than the process's own (tests, the bench); empty in the DaemonSet, which
+   * runs in the node's namespace.
+   */
+  commandPrefix?: string[];
+}
+
+/** Concurrent `conntrack -D` processes after a sync. */
+const CONNTRACK_PARALLEL = 4;
+
+/**
+ * The proxy's core: Services and EndpointSlices in (informer-style), the kernel's table kept equal
+ * to what they describe. Syncs are bounded in frequency (one per minSyncPeriod however many
+ * events arrive) and partial (only changed services); the whole table is replaced on the first
+ * sync, after a transaction fails, when the periodic check finds it damaged, and every
+ * fullSyncPeriod. After each sync: stale UDP conntrack entries go, health-check node ports
+ * follow, and metrics are recorded.
+ */
+export class Proxier {
+  readonly metrics: Registry;
+  private readonly m: ProxyMetrics;
+  private readonly rules: ProxyRules;
+  private readonly syncer: NftSyncer;
+  private readonly runner: BoundedFrequencyRunner;
+  private readonly healthChecks: HealthCheckServers;
+  private readonly latency = new ProgrammingLatency();
+  private readonly log: Logger;
+  private readonly prefix: string[];
+  private node: NodeInfo;
+  private started = false;
+  private needFull = true;
+  private lastFull = 0;
+  private lastCheck = 0;
+  private appliedPorts: ServicePortInfo[] | undefined;
+  private syncedOnce = false;
+  /** When a sync was first asked for after the last successful one (for /healthz). */
+  private pendingSince: number | undefined;
+  private lastSuccess: number | undefined;
+
+  /** Throws ModelError when the node description is unusable. */
+  constructor(private readonly opts: ProxierOptions) {
+    this.metrics = opts.metrics ?? new Registry();
+    this.m = new ProxyMetrics(this.metrics);
+    this.log = opts.logger;
+    this.prefix = opts.commandPrefix ?? [];
+    this.node = opts.node;
+    this.rules = new ProxyRules(opts.node, {
+      table: opts.table,
+      masqueradeMark: 2 ** opts.masqueradeBit,
+    });
+    this.syncer = new NftSyncer((text) => nftApply(text, this.prefix));
+    this.healthChecks = new HealthCheckServers(opts.healthCheckHost, this.log);
+    this.runner = new BoundedFrequencyRunner(() => this.sync(), {
+      minIntervalMs: opts.minSyncPeriodMs,
+      maxIntervalMs: opts.syncPeriodMs,
+      retryMs: Math.min(opts.syncPeriodMs, Math.max(opts.minSyncPeriodMs, 1000)),
+      onError: (e) =>
+        this.log.error('sync failed; the whole table is replaced next time', { error: e }),
+    });
+  }
+
+  /** True once the first full sync has put the rules in the kernel (/readyz). */
+  get ready(): boolean {
+    return this.syncedOnce;
+  }
+
+  /** False when a sync has been due for more than two sync periods (/healthz). */
+  get healthy(): boolean {
+    return (
+      this.pendingSince === undefined || Date.now() - this.pendingSince < 2 * this.opts.syncPeriodMs
+    );
+  }
+
+  /** Health-check node ports being served. */
+  get healthCheckPorts(): number[] {
+    return this.healthChecks.ports;
+  }
+
+  /** Starts syncing; call once the informers have listed everything (a partial view would drop rules). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.pendingSince = Date.now();
+    this.runner.start();
+  }
+
+  /** Stops syncing and closes the health-check servers; the table stays (pods keep working). */
+  async stop(): Promise<void> {
+    await this.runner.stop();
+    await this.healthChecks.close();
+  }
+
+  /** A changed node (addresses, zone, pod CIDRs) rebuilds every service. Throws ModelError. */
+  setNode(node: NodeInfo): void {
+    this.rules.setNode(node);
+    this.node = node;
+    this.request();
+  }
+
+  get nodeInfo(): NodeInfo {
+    return this.node;
+  }
+
+  upsertService(svc: Service): void {
+    this.rules.upsertService(svc);
+    this.request();
+  }
+
+  deleteService(namespace: string, name: string): void {
+    this.rules.deleteService(namespace, name);
+    this.request();
+  }
+
+  /** `initial`: from the informer's first list (its trigger time is not a change we apply now). */
+  upsertEndpointSlice(slice: EndpointSlice, initial = false): void {
+    const key = `${slice.metadata.namespace}/${slice.metadata.name}`;
+    this.latency.note(key, slice.metadata.annotations, initial || !this.started);
+    this.rules.upsertEndpointSlice(slice);
+    this.request();
+  }
+
+  deleteEndpointSlice(namespace: string, name: string): void {
+    this.latency.forget(`${namespace}/${name}`);
+    this.rules.deleteEndpointSlice(namespace, name);
+    this.request();
+  }
+
+  private request(): void {
+    if (!this.started) return;
+    this.pendingSince ??= Date.now();
+    this.runner.request();
+  }
+
+  private async sync(): Promise<void> {
+    this.pendingSince ??= Date.now();
+    const now = Date.now();
+    let full = this.needFull || now - this.lastFull >= this.opts.fullSyncPeriodMs;
+    // The periodic look at the kernel (the runner's max interval brings us here at least once
+    // per sync period); a little slack so a timer firing early still counts.
+    if (!full && now - this.lastCheck >= this.opts.syncPeriodMs - this.opts.minSyncPeriodMs) {
+      this.lastCheck = now;
+      if (!(await tableIntact(this.opts.table, this.prefix))) {
+        this.log.warn('our table is missing or was flushed: replacing it', {
+          table: this.opts.table,
+        });
+        this.m.repairs.inc({ reason: 'check' });
+        full = true;
+      }
+    }
+    const batch = this.latency.take();
+    const started = process.hrtime.bigint();
+    const commit = this.rules.commit();
+    let kind = full ? 'full' : 'partial';
+    try {
+      const result = full
+        ? await this.syncer.resync(commit.ruleset)
+        : await this.syncer.apply(commit);
+      if (result.recovered) {
+        kind = 'full';
+        this.m.repairs.inc({ reason: 'transaction' });
+        this.log.warn('a partial transaction failed; the whole table was replaced');
+      } else if (result.full) kind = 'full';
+    } catch (e) {
+      this.needFull = true;
+      this.latency.requeue(batch);
+      this.m.syncs.inc({ kind, result: 'failure' });
+      throw e;
+    }
+    const done = Date.now();
+    this.m.syncDuration.observe({}, Number(process.hrtime.bigint() - started) / 1e9);
+    this.m.syncs.inc({ kind, result: 'success' });
+    this.m.lastSync.set({}, done / 1000);
+    for (const age of ages(batch, done)) this.m.programmingDuration.observe({}, age);
+    if (kind === 'full') {
+      this.lastFull = done;
+      this.lastCheck = done;
+    }
+    this.needFull = false;
+    this.syncedOnce = true;
+    this.pendingSince = undefined;
+    this.lastSuccess = done;
+
+    const ports = commit.servicePorts;
+    // On the first sync there is no earlier state to diff: entries of services that already had
+    // endpoints are left alone rather than all forgotten.
+    await this.cleanConntrack(conntrackCleanup(this.appliedPorts ?? ports, ports));
+    this.appliedPorts = ports;
+    await this.healthChecks.update(commit.healthChecks);
+    this.m.servicePorts.set({}, ports.length);
+    this.m.skipped.set({}, commit.skipped.length);
+    this.m.healthCheckServers.set({}, this.healthChecks.ports.length);
+    this.log.debug('synced', { kind, ms: done - now, servicePorts: ports.length });
+  }
+
+  private async cleanConntrack(commands: string[][]): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < commands.length) {
+        const argv = commands[next++]!;
+        // Exit 1 means nothing matched, which is the usual case; both are fine.
+        const r = await runUnchecked([...this.prefix, ...argv], { timeoutMs: 10_000 }).catch(
+          () => undefined,
+        );
+        this.m.conntrackDeletions.inc({ deleted: r?.exitCode === 0 ? 'true' : 'false' });
+      }
+    };
+    await Promise.all(Array.from({ length: CONNTRACK_PARALLEL }, worker));
+  }
+
+  /** Time of the last successful sync (ms since the epoch), if any. */
+  get lastSyncAt(): number | undefined {
+    return this.lastSuccess;
+  }
+}

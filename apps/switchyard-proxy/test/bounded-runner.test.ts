@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BoundedFrequencyRunner } from '../src/bounded-runner.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+let runner: BoundedFrequencyRunner | undefined;
+afterEach(async () => {
+  await runner?.stop();
+  runner = undefined;
+});
+
+function counting(
+  opts: { min: number; max: number; retry?: number },
+  body: (n: number) => Promise<void> = async () => undefined,
+): { starts: number[]; errors: unknown[] } {
+  const starts: number[] = [];
+  const errors: unknown[] = [];
+  runner = new BoundedFrequencyRunner(
+    async () => {
+      starts.push(Date.now());
+      await body(starts.length);
+    },
+    {
+      minIntervalMs: opts.min,
+      maxIntervalMs: opts.max,
+      retryMs: opts.retry ?? opts.min,
+      onError: (e) => errors.push(e),
+    },
+  );
+  return { starts, errors };
+}
+
+describe('BoundedFrequencyRunner', () => {
+  it('runs at once on start, then folds a burst of requests into one run per min interval', async () => {
+    const { starts } = counting({ min: 200, max: 10_000 });
+    runner!.start();
+    await sleep(20);
+    expect(starts).toHaveLength(1);
+    for (let i = 0; i < 50; i++) {
+      runner!.request();
+      await sleep(2);
+    }
+    await sleep(450);
+    // 50 requests over ~100 ms plus the wait: at most two more runs, spaced >= min interval.
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(starts.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < starts.length; i++) {
+      expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(195);
+    }
+  });
+
+  it('runs every max interval without requests', async () => {
+    const { starts } = counting({ min: 10, max: 100 });
+    runner!.start();
+    await sleep(370);
+    expect(starts.length).toBeGreaterThanOrEqual(3);
+    expect(starts.length).toBeLessThanOrEqual(5);
+  });
+
+  it('never overlaps runs; a request during a run is served after it', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const { starts } = counting({ min: 1, max: 10_000 }, async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await sleep(80);
+      active--;
+    });
+    runner!.start();
+    await sleep(20);
+    runner!.request();
+    runner!.request();
+    await sleep(250);
+    expect(maxActive).toBe(1);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(75);
+  });
+
+  it('reports a failed run and retries it after the retry delay', async () => {
+    const { starts, errors } = counting({ min: 10, max: 10_000, retry: 100 }, async (n) => {
+      if (n === 1) throw new Error('nft said no');
+    });
+    runner!.start();
+    await sleep(50);
+    expect(errors).toHaveLength(1);
+    expect(starts).toHaveLength(1);
+    await sleep(120);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(95);
+  });
+
+  it('stop waits for the current run and starts no other', async () => {
+    let finished = false;
+    const { starts } = counting({ min: 1, max: 20 }, async () => {
+      await sleep(60);
+      finished = true;
+    });
+    runner!.start();
+    await sleep(10);
+    runner!.request();
+    await runner!.stop();
+    expect(finished).toBe(true);
+    await sleep(80);
+    expect(starts).toHaveLength(1);
+  });
+});
