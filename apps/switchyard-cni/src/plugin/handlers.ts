@@ -81,8 +81,8 @@ async function add(ctx: PluginContext, args: CmdArgs): Promise<Result> {
     if (mappings.length > 0) {
       try {
         const owner = hostPortOwner(args.containerId, args.ifName);
-        const ips = addresses.map((a) => a.cidr.split('/')[0]!);
-        await addHostPorts(ctx.hostNetns, conf.bridge, owner, mappings, ips);
+        const cidrs = addresses.map((a) => a.cidr);
+        await addHostPorts(ctx.hostNetns, conf.bridge, owner, mappings, cidrs);
       } catch (e) {
         await deletePodInterface(nl, hostVeth, podNetns, args.ifName);
         throw e;

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { UnsupportedFieldError, type PluginConf } from '@switchyard/cni-spec/plugin';
-import { NftError, NftTransaction, listNftTable, type NftSet } from '@switchyard/linux';
+import {
+  NftError,
+  NftTransaction,
+  formatCidr,
+  listNftTable,
+  networkOf,
+  type NftSet,
+} from '@switchyard/linux';
 
 /** Our own table; nothing else in the ruleset is read or changed. */
 export const HOSTPORT_TABLE = 'switchyard_hostport';
@@ -57,7 +64,8 @@ export function hostPortOwner(containerId: string, ifName: string): string {
  * `fib daddr type local` traffic arriving (prerouting) or sent by the node itself (output) is
  * looked up in verdict-free maps keyed by protocol + port (or host address + protocol + port),
  * so adding or removing a pod touches map elements only, never rules. Traffic a pod sends to its
- * own host port over the bridge is masqueraded (hairpin), so the reply comes back through us.
+ * own host port over the bridge is masqueraded (hairpin), so the reply comes back through us
+ * (`podCidrs` are the pod's addresses with their prefix: the prefix names the pod network).
  * A port already mapped fails the whole transaction (`create element`): nothing is half-applied.
  */
 export async function addHostPorts(
@@ -65,9 +73,14 @@ export async function addHostPorts(
   bridge: string,
   owner: string,
   mappings: readonly HostPort[],
-  podIps: readonly string[],
+  podCidrs: readonly string[],
 ): Promise<void> {
   const tx = baseTable(bridge);
+  for (const cidr of podCidrs) {
+    const fam = cidr.includes(':') ? '6' : '4';
+    tx.add(`add element inet ${HOSTPORT_TABLE} podnets${fam} { ${formatCidr(networkOf(cidr))} }`);
+  }
+  const podIps = podCidrs.map((c) => c.split('/')[0]!);
   for (const m of mappings) {
     for (const ip of podIps) {
       const v6 = ip.includes(':');
@@ -133,11 +146,12 @@ function baseTable(bridge: string): NftTransaction {
     tx.add(
       `add map ${t} ports${fam} { type inet_proto . inet_service : ${addr} . inet_service; }`,
       `add map ${t} ipports${fam} { type ${addr} . inet_proto . inet_service : ${addr} . inet_service; }`,
+      `add set ${t} podnets${fam} { type ${addr}; flags interval; auto-merge; }`,
     );
   }
   tx.add(
     `add chain ${t} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
-    `add chain ${t} output { type nat hook output priority dstnat; policy accept; }`,
+    `add chain ${t} output { type nat hook output priority -100; policy accept; }`,
     `add chain ${t} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
     `add chain ${t} hostports`,
     // Rules are rewritten whole each time, so the table converges even if someone edited it.
@@ -151,7 +165,10 @@ function baseTable(bridge: string): NftTransaction {
     `add rule ${t} hostports dnat ip to meta l4proto . th dport map @ports4`,
     `add rule ${t} hostports dnat ip6 to ip6 daddr . meta l4proto . th dport map @ipports6`,
     `add rule ${t} hostports dnat ip6 to meta l4proto . th dport map @ports6`,
-    `add rule ${t} postrouting ct status dnat iifname ${JSON.stringify(bridge)} oifname ${JSON.stringify(bridge)} masquerade`,
+    // Hairpin: a pod reaching a host port that lands on a pod behind the same bridge. The input
+    // interface is not known in postrouting, so "from a pod" is the source being a pod network.
+    `add rule ${t} postrouting ct status dnat oifname ${JSON.stringify(bridge)} ip saddr @podnets4 masquerade`,
+    `add rule ${t} postrouting ct status dnat oifname ${JSON.stringify(bridge)} ip6 saddr @podnets6 masquerade`,
   );
   return tx;
 }
