@@ -59,6 +59,7 @@ const KNOWN = new Set([
   'cors-allow-credentials',
   'cors-max-age',
   'limit-rps',
+  'backend-protocol',
   'limit-burst-multiplier',
 ]);
 
@@ -230,6 +231,14 @@ export function parseIngressAnnotations(
   if (send !== undefined) o.sendTimeoutMs = send;
   const read = r.seconds('proxy-read-timeout');
   if (read !== undefined) o.readTimeoutMs = read;
+  const protocol = r.string('backend-protocol')?.toUpperCase();
+  if (protocol === 'HTTPS') o.backendTls = true;
+  else if (protocol !== undefined && protocol !== 'HTTP') {
+    r.warn(
+      'backend-protocol',
+      `only HTTP and HTTPS are supported, got ${JSON.stringify(protocol)}`,
+    );
+  }
   const rps = r.int('limit-rps', 1, 1_000_000);
   if (rps !== undefined) {
     o.rateLimit = { rps, burst: rps * (r.int('limit-burst-multiplier', 1, 1000) ?? 5) };

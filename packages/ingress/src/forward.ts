@@ -1,8 +1,8 @@
-import {
-  request,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
+import type {
+  ClientRequest,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  ServerResponse,
 } from 'node:http';
 import type { Readable } from 'node:stream';
 import { cookieValue } from './backend-picker.js';
@@ -10,6 +10,7 @@ import { BodyLimit, BodyTooLargeError } from './body-limit.js';
 import type { Forward } from './decide.js';
 import { endpointToken, type Endpoint, type EndpointBalancer } from './endpoints.js';
 import { applyHeaderModifier, endToEndHeaders } from './headers.js';
+import { upstreamRequest } from './upstream-request.js';
 import type { ResolvedProxyOptions } from './proxy-options.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -91,7 +92,7 @@ export function forward(
   const affinity = d.options.affinity;
   const token = affinity ? cookieValue(req.headers.cookie, affinity.cookieName) : undefined;
   const sticky = token ? balancer.byToken(d.service, token) : undefined;
-  let current: ReturnType<typeof request> | undefined;
+  let current: ClientRequest | undefined;
   const requestMs = d.options.requestTimeoutMs ?? 0;
   const backendMs = d.options.backendRequestTimeoutMs ?? 0;
   // The whole-request deadline (HTTPRoute timeouts.request) spans every attempt.
@@ -129,16 +130,19 @@ export function forward(
     let connected = false;
     let bodyStarted = false;
     let connectTimer: NodeJS.Timeout | undefined;
-    let up: ReturnType<typeof request>;
+    let up: ClientRequest;
     try {
-      up = request({
-        host: ep.address,
-        port: ep.port,
-        method: req.method,
-        path: d.path,
-        headers,
-        agent: opts.agent,
-      });
+      up = upstreamRequest(
+        {
+          endpoint: ep,
+          method: req.method,
+          path: d.path,
+          headers,
+          tls: d.options.backendTls === true,
+          pooled: true,
+        },
+        opts,
+      );
     } catch (e) {
       // Node refuses characters that would break the request line or headers (e.g. a rewrite
       // target with a space); this can run from a retry, outside any caller's try.

@@ -1,7 +1,8 @@
-import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { EndpointBalancer } from './endpoints.js';
 import type { ResolvedProxyOptions } from './proxy-options.js';
 import type { Mirror } from './route.js';
+import { upstreamRequest } from './upstream-request.js';
 
 /** A mirror further behind than this is dropped rather than allowed to slow the client. */
 const MIRROR_MAX_QUEUED = 1024 * 1024;
@@ -24,14 +25,10 @@ export function sendMirror(
   if (opts.random() >= mirror.fraction) return;
   const ep = balancer.next(mirror.service);
   if (!ep) return;
-  const m = request({
-    host: ep.address,
-    port: ep.port,
-    method: req.method,
-    path,
-    headers: { ...headers },
-    agent: opts.agent,
-  });
+  const m = upstreamRequest(
+    { endpoint: ep, method: req.method, path, headers: { ...headers }, tls: false, pooled: true },
+    opts,
+  );
   m.setTimeout(opts.readTimeoutMs, () => m.destroy());
   m.on('response', (r) => r.resume());
   m.on('error', (e) =>

@@ -1,4 +1,5 @@
 import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { EndpointBalancer, serviceKey, type EndpointResolver } from './endpoints.js';
 
 /** One line for the app's structured log (a request we answered with an error, or a mirror). */
@@ -33,6 +34,8 @@ export interface ProxyOptions {
   endpoints: EndpointResolver;
   /** Upstream connection pool; default: keep-alive, LIFO, idle sockets closed after 4 s. */
   agent?: Agent;
+  /** The same for HTTPS backends (backend-protocol: HTTPS); certificates are not verified. */
+  tlsAgent?: HttpsAgent;
   /** Default request body limit (bytes; Infinity for none); per-route proxy-body-size wins. */
   maxBodyBytes?: number;
   connectTimeoutMs?: number;
@@ -62,6 +65,16 @@ export function defaultAgent(): Agent {
   return new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4000 });
 }
 
+/** defaultAgent for HTTPS backends. */
+export function defaultTlsAgent(): HttpsAgent {
+  return new HttpsAgent({
+    keepAlive: true,
+    scheduling: 'lifo',
+    timeout: 4000,
+    rejectUnauthorized: false,
+  });
+}
+
 function contained(f: () => void): void {
   try {
     f();
@@ -74,6 +87,7 @@ export function resolveProxyOptions(o: ProxyOptions): ResolvedProxyOptions {
   const resolved: ResolvedProxyOptions = {
     endpoints: o.endpoints,
     agent: o.agent ?? defaultAgent(),
+    tlsAgent: o.tlsAgent ?? defaultTlsAgent(),
     maxBodyBytes: o.maxBodyBytes ?? 1024 * 1024,
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
     sendTimeoutMs: o.sendTimeoutMs ?? 60_000,

@@ -106,6 +106,8 @@ export interface RouteOptions {
   sslRedirect?: boolean;
   cors?: CorsPolicy;
   affinity?: AffinityPolicy;
+  /** Speak HTTPS to the backend (ingress-nginx backend-protocol: HTTPS). */
+  backendTls?: boolean;
   /** Per client address; over it the proxy answers 503 (ingress-nginx limit-rps). */
   rateLimit?: RateLimit;
   /** Ingress app-root: `/` redirects (302) here. */

@@ -1,10 +1,11 @@
-import { request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decide } from './decide.js';
 import { UpstreamError } from './forward.js';
 import { incomingInfo, upstreamHeaders } from './proxy-handler.js';
 import { balancerFor, resolveProxyOptions, type ProxyOptions } from './proxy-options.js';
 import { writeRawResponse } from './respond.js';
+import { upstreamRequest } from './upstream-request.js';
 import type { Router } from './router.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -56,14 +57,17 @@ export function createUpgradeHandler(router: Router, options: ProxyOptions): Upg
       const headers = upstreamHeaders(req, info, d, opts);
       headers.connection = 'Upgrade';
       headers.upgrade = req.headers.upgrade ?? '';
-      const up = request({
-        host: ep.address,
-        port: ep.port,
-        method: req.method,
-        path: d.path,
-        headers,
-        agent: false,
-      });
+      const up = upstreamRequest(
+        {
+          endpoint: ep,
+          method: req.method,
+          path: d.path,
+          headers,
+          tls: d.options.backendTls === true,
+          pooled: false,
+        },
+        opts,
+      );
       const connectTimer = setTimeout(
         () => up.destroy(new UpstreamError('connect timeout', 504)),
         d.options.connectTimeoutMs ?? opts.connectTimeoutMs,

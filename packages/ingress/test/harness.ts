@@ -1,4 +1,5 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import type { Endpoint } from '../src/endpoints.js';
@@ -48,12 +49,14 @@ export async function startEcho(name: string): Promise<Backend> {
   return { name, server, endpoint: { address: '127.0.0.1', port }, requests };
 }
 
-export async function listen(server: Server): Promise<number> {
+type AnyServer = Server | HttpsServer;
+
+export async function listen(server: AnyServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
 
-export async function close(...servers: Server[]): Promise<void> {
+export async function close(...servers: AnyServer[]): Promise<void> {
   await Promise.all(
     servers.map(
       (s) =>

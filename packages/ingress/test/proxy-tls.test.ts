@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import type { Server } from 'node:https';
-import { request } from 'node:https';
-import { connect } from 'node:tls';
+import { createServer as createHttpsServer, request, type Server } from 'node:https';
+import { connect, type TLSSocket } from 'node:tls';
 import { runUnchecked } from '@switchyard/linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileIngresses } from '../src/compile-ingress.js';
@@ -15,7 +14,8 @@ import { makeCert } from './certs.js';
 import { ingress, ipath } from './fixtures.js';
 import { close, listen, startEcho, type Backend, type Echo } from './harness.js';
 
-let backend: Backend, proxy: Server, port: number;
+let backend: Backend, secureBackend: Server, port: number;
+let proxy: ReturnType<typeof createIngressServer>;
 let exact: CertificatePair, wildcard: CertificatePair, fallback: CertificatePair;
 const store = new TlsStore();
 
@@ -29,7 +29,50 @@ beforeAll(async () => {
   expect(store.set(wildcard)).toEqual(['*.wild.test']);
   store.setDefault(fallback);
   backend = await startEcho('b');
+  // An HTTPS backend (self-signed, as pod certificates usually are to the proxy).
+  secureBackend = createHttpsServer({ cert: exact.cert, key: exact.key }, (req, res) => {
+    res.end(
+      `tls backend saw ${req.url} over ${(req.socket as TLSSocket).encrypted ? 'TLS' : 'plain'}`,
+    );
+  });
+  const secureBackendPort = await listen(secureBackend);
   const compiled = compileIngresses([
+    ingress(
+      'https-backend',
+      {
+        rules: [
+          {
+            host: 'tls-backend.test',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'sb', port: { number: 443 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+      { annotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' } },
+    ),
+    ingress('plain-to-tls', {
+      rules: [
+        {
+          host: 'plain-to-tls.test',
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'sb', port: { number: 443 } } },
+              },
+            ],
+          },
+        },
+      ],
+    }),
     ingress('i', {
       tls: [{ hosts: ['secure.test'], secretName: 's' }],
       rules: [
@@ -39,14 +82,17 @@ beforeAll(async () => {
     }),
   ]);
   proxy = createIngressServer(new Router(new RouteTable(compiled.routes)), {
-    endpoints: staticEndpoints({ 'default/b:80': [backend.endpoint] }),
+    endpoints: staticEndpoints({
+      'default/b:80': [backend.endpoint],
+      'default/sb:443': [{ address: '127.0.0.1', port: secureBackendPort }],
+    }),
     tls: store,
-  }) as Server;
+  });
   port = await listen(proxy);
 });
 
 afterAll(async () => {
-  await close(proxy, backend.server);
+  await close(proxy, backend.server, secureBackend);
 });
 
 /** The certificate the server presents for a server name (no name: no SNI extension). */
@@ -104,6 +150,35 @@ describe('TLS termination with SNI', () => {
     });
     expect(reply.status).toBe(200);
     expect((JSON.parse(reply.body) as Echo).headers['x-forwarded-proto']).toBe('https');
+  });
+
+  it('backend-protocol: HTTPS speaks TLS to the backend; without it the same backend is a 502', async () => {
+    const viaProxy = (host: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/x',
+            servername: host,
+            headers: { host },
+            rejectUnauthorized: false,
+            agent: false,
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await viaProxy('tls-backend.test')).toEqual({
+      status: 200,
+      body: 'tls backend saw /x over TLS',
+    });
+    expect((await viaProxy('plain-to-tls.test')).status).toBe(502);
   });
 
   it('rejects a key that does not fit the certificate and leaves the store unchanged', () => {
