@@ -1,11 +1,14 @@
 // Crash recovery: a testbed whose processes all died (SIGKILL, no cleanup) leaves namespaces and
 // pod processes behind; the next `up` with the same name sweeps them before starting fresh.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { isProcessAlive, processStartTime, runUnchecked } from '@switchyard/linux';
 import {
   type Testbed,
   TestbedStateError,
+  openTestbed,
   readState,
   startTestbed,
   stopTestbed,
@@ -15,6 +18,14 @@ import { podReady, processesUsing } from './helpers.js';
 
 const NAME = `cr${process.pid}`.slice(0, 12);
 const OPTIONS = { name: NAME, nodes: 1, underlay: '172.31.242.0/24' };
+const CLI = fileURLToPath(new URL('../../apps/switchyard/dist/main.js', import.meta.url));
+
+function cli(...args: string[]): ReturnType<typeof spawnSync> {
+  return spawnSync(process.execPath, [CLI, 'testbed', ...args], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+}
 let tb: Testbed | undefined;
 
 afterAll(async () => {
@@ -56,7 +67,12 @@ describe('testbed crash recovery', () => {
     expect(owned(prefix)).toContain(podNs);
     expect(isProcessAlive(sleepPid!, sleepStart)).toBe(true);
 
-    tb = await startTestbed(OPTIONS);
+    // This time through the CLI, as a user would after a crash.
+    const up = cli('up', '--name', NAME, '--nodes', '1', '--underlay', OPTIONS.underlay);
+    expect(up.status).toBe(0);
+    expect(up.stdout).toContain('removed leftovers of an earlier run');
+    expect(up.stdout).toMatch(/node-1 {2}InternalIP 172\.31\.242\.2 {2}podCIDR 10\.244\.0\.0\/24/);
+    tb = await openTestbed(NAME);
     expect(owned(prefix)).not.toContain(podNs);
     expect(isProcessAlive(sleepPid!, sleepStart)).toBe(false);
     const pods = await tb.kubeConfig.makeApiClient(CoreV1Api).listPodForAllNamespaces();
@@ -65,7 +81,10 @@ describe('testbed crash recovery', () => {
     expect(nodes.items.map((n) => n.metadata?.name)).toEqual(['node-1']);
 
     const stateDir = tb.layout.stateDir;
-    await tb.down();
+    const down = cli('down', '--name', NAME);
+    expect(down.status).toBe(0);
+    expect(down.stdout).toMatch(/is down: stopped 6 processes/);
+    expect(cli('down', '--name', NAME).stdout).toContain('was not up');
     expect(owned(prefix)).toEqual([]);
     expect(existsSync(stateDir)).toBe(false);
     expect(processesUsing(stateDir)).toEqual([]);
