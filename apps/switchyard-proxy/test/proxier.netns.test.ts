@@ -1,0 +1,230 @@
+// The Proxier against a real kernel: a node namespace with three local endpoint addresses on a
+// veth, echo servers on them, and clients in the same namespace reaching them through the
+// ClusterIP (nat output hook). Proves the sync loop around @switchyard/proxy-rules: bounded
+// partial syncs, the table check repairing a hand-flushed table, the fall-back to a full
+// replacement when a partial transaction fails, UDP conntrack cleanup, health-check node ports.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@switchyard/kube';
+import { type Netns, createNetns, sweepStaleNetns } from '@switchyard/linux';
+import type { EndpointSlice, Service } from '@switchyard/proxy-rules';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteTable, tableIntact } from '../src/nft-table.js';
+import { Proxier } from '../src/proxier.js';
+import { TRIGGER_TIME_ANNOTATION } from '../src/programming-latency.js';
+
+const TABLE = 'switchyard-proxy';
+const NODE = 'node-a';
+const CIP = '10.96.77.10';
+const EP = ['10.77.0.2', '10.77.0.3'] as const;
+const fixture = (f: string): string => fileURLToPath(new URL(`./fixtures/${f}`, import.meta.url));
+
+let ns: Netns;
+let proxier: Proxier | undefined;
+
+beforeAll(async () => {
+  await sweepStaleNetns();
+  ns = await createNetns('proxy');
+  for (const cmd of [
+    'ip link add eth0 type veth peer name peer0',
+    'ip addr add 10.77.0.1/24 dev eth0',
+    `ip addr add ${EP[0]}/24 dev eth0`,
+    `ip addr add ${EP[1]}/24 dev eth0`,
+    'ip link set peer0 up',
+    'ip link set eth0 up',
+    'ip route add 10.96.0.0/16 dev eth0',
+  ]) {
+    await ns.exec(cmd.split(' '));
+  }
+  ns.spawn([process.execPath, fixture('echo.mjs'), 'ep1', EP[0], '8080']);
+  ns.spawn([process.execPath, fixture('echo.mjs'), 'ep2', EP[1], '8080']);
+  await eventually(async () => (await client('tcp', EP[1], 8080)) === 'ep2');
+});
+
+afterAll(async () => {
+  await proxier?.stop();
+  await ns?.delete();
+});
+
+async function client(
+  proto: 'tcp' | 'udp',
+  ip: string,
+  port: number,
+  sport?: number,
+): Promise<string> {
+  const argv = [process.execPath, fixture('client.mjs'), proto, ip, String(port)];
+  if (sport !== undefined) argv.push(String(sport));
+  return (await ns.exec(argv)).stdout;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function service(name: string, spec: Partial<Service['spec']> = {}): Service {
+  return {
+    metadata: { name, namespace: 'default' },
+    spec: {
+      clusterIP: CIP,
+      ports: [
+        { name: 'tcp', port: 80, protocol: 'TCP' },
+        { name: 'udp', port: 53, protocol: 'UDP' },
+      ],
+      ...spec,
+    },
+  };
+}
+
+function slice(svc: string, ips: readonly string[], trigger?: string): EndpointSlice {
+  return {
+    metadata: {
+      name: `${svc}-1`,
+      namespace: 'default',
+      labels: { 'kubernetes.io/service-name': svc },
+      ...(trigger ? { annotations: { [TRIGGER_TIME_ANNOTATION]: trigger } } : {}),
+    },
+    addressType: 'IPv4',
+    endpoints: ips.map((ip) => ({ addresses: [ip], nodeName: NODE })),
+    ports: [
+      { name: 'tcp', port: 8080, protocol: 'TCP' },
+      { name: 'udp', port: 8080, protocol: 'UDP' },
+    ],
+  };
+}
+
+/** The value of one series in the Prometheus text, 0 when absent. */
+function metric(name: string, labels = ''): number {
+  const text = proxier!.metrics.render();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+describe('Proxier in a node namespace', () => {
+  it('becomes ready after the first full sync and serves the ClusterIP', async () => {
+    proxier = new Proxier({
+      node: { name: NODE, addresses: ['10.77.0.1'], clusterCIDRs: ['10.77.0.0/24'] },
+      table: TABLE,
+      masqueradeBit: 14,
+      minSyncPeriodMs: 200,
+      syncPeriodMs: 1000,
+      fullSyncPeriodMs: 3_600_000,
+      healthCheckHost: '127.0.0.1',
+      logger: silentLogger,
+      commandPrefix: ['ip', 'netns', 'exec', ns.name],
+    });
+    proxier.upsertService(service('web'));
+    proxier.upsertEndpointSlice(slice('web', [EP[0]]), true);
+    expect(proxier.ready).toBe(false);
+    proxier.start();
+    await eventually(async () => proxier!.ready);
+    expect(await tableIntact(TABLE, ['ip', 'netns', 'exec', ns.name])).toBe(true);
+    expect(await client('tcp', CIP, 80)).toBe('ep1');
+    expect(metric('switchyard_proxy_syncs_total', '{kind="full",result="success"}')).toBe(1);
+    expect(metric('switchyard_proxy_sync_proxy_rules_duration_seconds_count')).toBe(1);
+    expect(metric('switchyard_proxy_service_ports')).toBe(2);
+    expect(proxier.healthy).toBe(true);
+  });
+
+  it('folds a burst of endpoint changes into few partial syncs and times their programming', async () => {
+    const before = metric('switchyard_proxy_syncs_total', '{kind="partial",result="success"}');
+    const trigger = new Date().toISOString();
+    for (let i = 0; i < 20; i++) {
+      proxier!.upsertEndpointSlice(slice('web', [EP[i % 2]!], i === 19 ? trigger : undefined));
+    }
+    // The last state wins: ep2 only.
+    await eventually(async () => (await client('tcp', CIP, 80)) === 'ep2');
+    const partial =
+      metric('switchyard_proxy_syncs_total', '{kind="partial",result="success"}') - before;
+    expect(partial).toBeGreaterThanOrEqual(1);
+    expect(partial).toBeLessThanOrEqual(2);
+    expect(metric('switchyard_proxy_network_programming_duration_seconds_count')).toBe(1);
+    expect(metric('switchyard_proxy_network_programming_duration_seconds_sum')).toBeLessThan(30);
+  });
+
+  it('deletes stale UDP conntrack entries so a client moves off a removed endpoint', async () => {
+    proxier!.upsertEndpointSlice(slice('web', [EP[0]]));
+    await eventually(async () => (await client('tcp', CIP, 80)) === 'ep1');
+    // The same source port each time: one conntrack entry, as a long-lived UDP client has.
+    expect(await client('udp', CIP, 53, 40053)).toBe('ep1');
+    expect(await client('udp', CIP, 53, 40053)).toBe('ep1');
+    proxier!.upsertEndpointSlice(slice('web', [EP[1]]));
+    // ep1's server still answers: only the conntrack deletion can move the client.
+    await eventually(async () => (await client('udp', CIP, 53, 40053)) === 'ep2');
+    expect(
+      metric('switchyard_proxy_conntrack_cleanups_total', '{deleted="true"}'),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('puts back a table flushed by hand within a sync period', async () => {
+    await ns.exec(['nft', 'flush', 'table', 'inet', TABLE]);
+    expect(await client('tcp', CIP, 80)).toBe('TIMEOUT');
+    await eventually(async () => (await client('tcp', CIP, 80)) === 'ep2', 5000);
+    expect(metric('switchyard_proxy_table_repairs_total', '{reason="check"}')).toBe(1);
+  });
+
+  it('replaces the whole table when a partial transaction fails', async () => {
+    proxier!.upsertService(service('other', { clusterIP: '10.96.77.12' }));
+    proxier!.upsertEndpointSlice(slice('other', [EP[0]]));
+    await eventually(async () => (await client('tcp', '10.96.77.12', 80)) === 'ep1');
+    // By hand: both services lose their TCP dispatch element. Deleting `other` next makes the
+    // partial transaction delete an element that is gone, which nft refuses as a whole.
+    for (const ip of [CIP, '10.96.77.12']) {
+      await ns.exec([
+        'nft',
+        'delete',
+        'element',
+        'inet',
+        TABLE,
+        'service-ips-v4',
+        `{ ${ip} . tcp . 80 }`,
+      ]);
+    }
+    expect(await client('tcp', CIP, 80)).not.toMatch(/^ep/);
+    proxier!.deleteService('default', 'other');
+    await eventually(async () => (await client('tcp', CIP, 80)) === 'ep2');
+    expect(metric('switchyard_proxy_table_repairs_total', '{reason="transaction"}')).toBe(1);
+    expect(await client('tcp', '10.96.77.12', 80)).not.toMatch(/^ep/);
+  });
+
+  it('serves the healthCheckNodePort of an externalTrafficPolicy Local service', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    proxier!.upsertService(
+      service('lb', {
+        clusterIP: '10.96.77.11',
+        type: 'LoadBalancer',
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: port,
+        ports: [{ name: 'tcp', port: 80, protocol: 'TCP', nodePort: 30777 }],
+      }),
+    );
+    proxier!.upsertEndpointSlice(slice('lb', [EP[0]]));
+    await eventually(async () => proxier!.healthCheckPorts.includes(port));
+    const r = await fetch(`http://127.0.0.1:${port}/`);
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { localEndpoints: number }).localEndpoints).toBe(1);
+    proxier!.deleteService('default', 'lb');
+    await eventually(async () => !proxier!.healthCheckPorts.includes(port));
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    expect(await client('tcp', '10.77.0.1', 30777)).not.toBe('ep1');
+  });
+
+  it('leaves the table in place on stop; deleteTable removes ours only', async () => {
+    await proxier!.stop();
+    expect(await client('tcp', CIP, 80)).toBe('ep2');
+    await ns.exec(['nft', 'add', 'table', 'inet', 'someone-else']);
+    const prefix = ['ip', 'netns', 'exec', ns.name];
+    await deleteTable(TABLE, prefix);
+    await deleteTable(TABLE, prefix); // already gone: still fine
+    const tables = (await ns.exec(['nft', 'list', 'tables'])).stdout;
+    expect(tables).toContain('table inet someone-else');
+    expect(tables).not.toContain(TABLE);
+  });
+});
