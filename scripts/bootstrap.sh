@@ -27,7 +27,11 @@ fi
 # npm ci when node_modules is absent or older than the lockfile.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "bootstrap: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # The registry serves only some of nx's per-platform optional packages, so the lockfile cannot
+  # list the others and `npm ci` may refuse it as out of sync; `npm install` honours the same
+  # lockfile versions and installs what this platform needs.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
+    { echo "bootstrap: npm ci refused the lockfile; npm install instead"; npm install --no-audit --no-fund --loglevel=error; }
 fi
 
 # The testbed's control-plane binaries (etcd, kube-apiserver, kube-controller-manager,
