@@ -57,26 +57,48 @@ export async function writeConflist(dir: string, name: string, conf: unknown): P
 /** The CNI side of the node: the conflist in its own net.d, run through cni-spec's runtime. */
 export class PodNetwork {
   private readonly runtime: CniRuntime;
+  /** The last STATUS answer per conflist text, and when it was asked. */
+  private status: { key: string; at: number; error?: string } | undefined;
 
   constructor(
     readonly confDir: string,
     pluginPaths: string[],
     cacheDir: string,
+    /** How long a STATUS answer stands before the plugins are asked again. */
+    private readonly statusTtlMs = 10_000,
   ) {
     this.runtime = new CniRuntime({ pluginPaths, cacheDir, execTimeoutMs: 30_000 });
   }
 
-  /** Ready when a conflist loads from the node's net.d, as kubelet's NetworkReady. */
+  /**
+   * Ready when a conflist loads from the node's net.d and, for CNI 1.1 networks, its plugins
+   * answer STATUS, as containerd reports NetworkReady to kubelet.
+   */
   async readiness(): Promise<NetworkReadiness> {
+    const notReady = (why: string): NetworkReadiness => ({
+      ready: false,
+      message: `container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:${why}`,
+    });
+    let list: NetworkConfigList;
     try {
-      const list = await loadConfList(this.confDir);
-      return { ready: true, message: `kubelet is posting ready status (CNI network ${list.name})` };
+      list = await loadConfList(this.confDir);
     } catch (e) {
-      return {
-        ready: false,
-        message: `container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:cni config uninitialized (${e instanceof Error ? e.message : String(e)})`,
-      };
+      return notReady(`cni config uninitialized (${e instanceof Error ? e.message : String(e)})`);
     }
+    const key = list.bytes?.toString() ?? JSON.stringify(list);
+    if (!this.status || this.status.key !== key || Date.now() - this.status.at > this.statusTtlMs) {
+      let error: string | undefined;
+      try {
+        await this.runtime.getStatusNetworkList(list);
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+      }
+      this.status = { key, at: Date.now(), ...(error !== undefined ? { error } : {}) };
+    }
+    if (this.status.error !== undefined) {
+      return notReady(`CNI network ${list.name} STATUS failed: ${this.status.error}`);
+    }
+    return { ready: true, message: `kubelet is posting ready status (CNI network ${list.name})` };
   }
 
   /** CNI ADD; resolves with the pod's first IPv4 address. */
