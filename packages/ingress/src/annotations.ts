@@ -1,4 +1,5 @@
-import type { AffinityPolicy, CorsPolicy, RouteOptions } from './route.js';
+import { parseCorsOrigin } from './cors.js';
+import type { AffinityPolicy, CorsOrigin, CorsPolicy, RouteOptions } from './route.js';
 
 /** Our own annotation prefix; it wins over the ingress-nginx name when both are set. */
 export const ANNOTATION_PREFIX = 'switchyard.dev/';
@@ -137,13 +138,20 @@ function parseCors(r: Reader): CorsPolicy | undefined {
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
+  const allowOrigins: CorsOrigin[] = [];
+  for (const o of list(r.string('cors-allow-origin'), '*')) {
+    const parsed = parseCorsOrigin(o);
+    if (parsed) allowOrigins.push(parsed);
+    else r.warn('cors-allow-origin', `${JSON.stringify(o)} is not an origin`);
+  }
   return {
-    allowOrigins: list(r.string('cors-allow-origin'), '*'),
-    allowMethods: r.string('cors-allow-methods') ?? 'GET, PUT, POST, DELETE, PATCH, OPTIONS',
-    allowHeaders:
-      r.string('cors-allow-headers') ??
+    allowOrigins,
+    allowMethods: list(r.string('cors-allow-methods'), 'GET, PUT, POST, DELETE, PATCH, OPTIONS'),
+    allowHeaders: list(
+      r.string('cors-allow-headers'),
       'DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization',
-    exposeHeaders: r.string('cors-expose-headers') ?? '',
+    ),
+    exposeHeaders: list(r.string('cors-expose-headers'), ''),
     allowCredentials: r.bool('cors-allow-credentials') ?? true,
     maxAgeSeconds: r.int('cors-max-age', 0, 2 ** 31) ?? 1728000,
   };

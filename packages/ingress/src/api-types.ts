@@ -109,6 +109,7 @@ export interface HTTPRouteFilter {
     | 'RequestRedirect'
     | 'URLRewrite'
     | 'RequestMirror'
+    | 'CORS'
     | 'ExtensionRef'
     | (string & {});
   requestHeaderModifier?: HTTPHeaderFilter;
@@ -121,6 +122,14 @@ export interface HTTPRouteFilter {
     statusCode?: number;
   };
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  cors?: {
+    allowOrigins?: string[];
+    allowCredentials?: boolean;
+    allowMethods?: string[];
+    allowHeaders?: string[];
+    exposeHeaders?: string[];
+    maxAge?: number;
+  };
   requestMirror?: {
     backendRef: BackendObjectReference;
     percent?: number;

@@ -2,7 +2,8 @@ import type { BackendObjectReference, HTTPHeaderFilter, HTTPRouteFilter } from '
 import { RouteCompileError } from './errors.js';
 import type { HttpRouteCompileOptions } from './compile-httproute.js';
 import { parseHostPattern } from './host.js';
-import type { HeaderModifier, PathModifier, RouteAction, ServiceRef } from './route.js';
+import { parseCorsOrigin } from './cors.js';
+import type { CorsPolicy, HeaderModifier, PathModifier, RouteAction, ServiceRef } from './route.js';
 
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -53,6 +54,30 @@ function hostname(source: string, value: string): string {
       'filters',
     );
   return p.host;
+}
+
+function corsPolicy(source: string, c: NonNullable<HTTPRouteFilter['cors']>): CorsPolicy {
+  const allowOrigins = (c.allowOrigins ?? []).map((o) => {
+    const parsed = parseCorsOrigin(o);
+    if (!parsed)
+      throw new RouteCompileError(`${JSON.stringify(o)} is not an origin`, source, 'cors');
+    return parsed;
+  });
+  const names = (list: string[] | undefined): string[] =>
+    (list ?? []).map((n) => (n === '*' ? n : headerName(source, n)));
+  const methods = (c.allowMethods ?? []).map((m) => {
+    if (m !== '*' && !TOKEN.test(m))
+      throw new RouteCompileError(`invalid method ${JSON.stringify(m)}`, source, 'cors');
+    return m;
+  });
+  return {
+    allowOrigins,
+    allowMethods: methods,
+    allowHeaders: names(c.allowHeaders),
+    exposeHeaders: names(c.exposeHeaders),
+    allowCredentials: c.allowCredentials ?? false,
+    maxAgeSeconds: c.maxAge ?? 5,
+  };
 }
 
 /** A header modifier with names lower-cased; invalid names or values are a compile error. */
@@ -167,6 +192,9 @@ export function applyFilter(
         (action.mirrors as { service: ServiceRef; fraction: number }[]).push({ service, fraction });
       return;
     }
+    case 'CORS':
+      action.options.cors = corsPolicy(source, f.cors ?? {});
+      return;
     default:
       throw new RouteCompileError(`filter ${f.type} is not supported`, source, 'filters');
   }

@@ -112,7 +112,9 @@ export function decide(table: RouteTable, req: IncomingInfo, random: () => numbe
     req.method === 'OPTIONS' &&
     req.headers['access-control-request-method'] !== undefined
   ) {
-    return local(204, 'cors preflight', preflightHeaders(o.cors, origin));
+    const method = req.headers['access-control-request-method'];
+    const headers = req.headers['access-control-request-headers'];
+    return local(204, 'cors preflight', preflightHeaders(o.cors, origin, method, headers));
   }
   if (action.redirect) {
     return local(action.redirect.statusCode, 'redirect', {

@@ -67,11 +67,16 @@ export interface Mirror {
   fraction: number;
 }
 
+/** An allowed CORS origin: `*`, or scheme + host (with `*` wildcards) + port. */
+export type CorsOrigin = '*' | { scheme: string; host: RegExp; port: number };
+
 export interface CorsPolicy {
-  allowOrigins: readonly string[];
-  allowMethods: string;
-  allowHeaders: string;
-  exposeHeaders: string;
+  allowOrigins: readonly CorsOrigin[];
+  /** Method names, or `*`. */
+  allowMethods: readonly string[];
+  /** Header names, or `*`. */
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
   allowCredentials: boolean;
   maxAgeSeconds: number;
 }
