@@ -16,19 +16,36 @@ import type { Router } from './router.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function incomingInfo(req: IncomingMessage): IncomingInfo {
+function firstValue(v: string | string[] | undefined): string | undefined {
+  return (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+}
+
+/**
+ * What routing needs to know about a request. Behind a trusted load balancer that terminates
+ * TLS, the scheme and port the client used come from X-Forwarded-Proto/-Port, so ssl-redirect
+ * does not loop and redirects point at the public port.
+ */
+export function incomingInfo(req: IncomingMessage, trustForwarded: boolean): IncomingInfo {
   const tls = (req.socket as Partial<TLSSocket>).encrypted === true;
   let hosts = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     if (req.rawHeaders[i]?.toLowerCase() === 'host') hosts++;
+  }
+  let scheme: 'http' | 'https' = tls ? 'https' : 'http';
+  let localPort = req.socket.localPort ?? (tls ? 443 : 80);
+  if (trustForwarded) {
+    const proto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
+    if (proto === 'http' || proto === 'https') scheme = proto;
+    const port = Number(firstValue(req.headers['x-forwarded-port']));
+    if (Number.isInteger(port) && port > 0 && port < 65536) localPort = port;
   }
   return {
     duplicateHost: hosts > 1,
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers: req.headers,
-    scheme: tls ? 'https' : 'http',
-    localPort: req.socket.localPort ?? (tls ? 443 : 80),
+    scheme,
+    localPort,
   };
 }
 
@@ -69,7 +86,7 @@ export function createProxyHandler(router: Router, options: ProxyOptions): Reque
   const balancer = balancerFor(opts);
   const limiter = new RateLimiter();
   return (req, res) => {
-    const info = incomingInfo(req);
+    const info = incomingInfo(req, opts.trustForwardedHeaders);
     const started = performance.now();
     let route: string | undefined;
     let upstream: string | undefined;

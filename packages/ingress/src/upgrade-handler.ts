@@ -43,7 +43,7 @@ export function createUpgradeHandler(router: Router, options: ProxyOptions): Upg
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     try {
-      const info = incomingInfo(req);
+      const info = incomingInfo(req, opts.trustForwardedHeaders);
       const d = decide(router.table, info, opts.random);
       if (d.kind === 'respond') {
         writeRawResponse(socket, d.status, d.headers);
