@@ -9,11 +9,13 @@
 //  3. For reference: the shim's standalone fallback (agent stopped), 20 ADD+DEL.
 // Needs root. Build first: npm run build:shim -w @switchyard/app-cni (or scripts/build-shim.sh)
 // and npx tsc -b apps/switchyard-cni/tsconfig.lib.json; then node apps/switchyard-cni/bench/cni.bench.mjs
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createNetns, inNetns, sweepStaleNetns } from '@switchyard/linux';
 
@@ -125,7 +127,7 @@ async function startAgent() {
       { stdio: ['ignore', 'ignore', 'inherit'] },
     ),
   );
-  while (!existsSync(join(dir, 'cni.sock'))) await new Promise((r) => setTimeout(r, 20));
+  while (!existsSync(join(dir, 'cni.sock'))) await delay(20);
 }
 
 async function stopAgent() {

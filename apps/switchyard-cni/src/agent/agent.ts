@@ -314,9 +314,12 @@ export class Agent {
     return this.underlay.mtu - overhead;
   }
 
-  /** Copies the shim into the CNI bin dir (temp + rename: a running exec never sees half a file). */
+  /**
+   * Copies the shim into the CNI bin dir under the plugin type's name, `switchyard` (a runtime
+   * execs `<bin dir>/<type>`), via temp + rename so a running exec never sees half a file.
+   */
   private installShim(source: string): void {
-    const target = join(this.options.cniBinDir, 'switchyard-cni');
+    const target = join(this.options.cniBinDir, 'switchyard');
     try {
       if (readFileSync(target).equals(readFileSync(source))) return;
     } catch {

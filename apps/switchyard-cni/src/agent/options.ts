@@ -56,7 +56,7 @@ export const USAGE = `switchyard-agent: the Switchyard node agent (pod network, 
   --vxlan-port N          UDP port (8472)      --vni N    VXLAN id (1)
   --health-host ADDR      health/metrics address (127.0.0.1)
   --health-port N         health/metrics port (9440; 0 = any free port)
-  --install-shim PATH     copy this shim binary to <cni-bin-dir>/switchyard-cni at start
+  --install-shim PATH     copy this shim binary to <cni-bin-dir>/switchyard at start
   --standalone-node PATH  node binary the shim falls back to (this one)
   --standalone-script P   standalone plugin script the shim falls back to (this package's)
   --gc-interval SEC       IPAM GC period (60)   --gc-grace SEC   leak grace period (300)
