@@ -240,6 +240,75 @@ describe('switchyard plugin through the shim and the agent', () => {
     expect(String(r.json?.details)).toContain('none.sock');
   });
 
+  it('answers ADD in older spec versions and gives dual-stack pods both families', async () => {
+    const p = await pod();
+    const v031 = await lab.cni({
+      verb: 'ADD',
+      containerId: 'old',
+      netns: p.path,
+      conf: lab.pluginConf('0.3.1'),
+    });
+    expect(v031.json?.cniVersion, v031.stdout).toBe('0.3.1');
+    expect((v031.json as { ips: { version?: string }[] }).ips[0]!.version).toBe('4');
+    expect(
+      (
+        await lab.cni({
+          verb: 'DEL',
+          containerId: 'old',
+          netns: p.path,
+          conf: lab.pluginConf('0.3.1'),
+        })
+      ).exitCode,
+    ).toBe(0);
+    const v020 = await lab.cni({
+      verb: 'ADD',
+      containerId: 'older',
+      netns: p.path,
+      conf: lab.pluginConf('0.2.0'),
+    });
+    expect((v020.json as { ip4?: { ip: string } }).ip4?.ip, v020.stdout).toMatch(
+      /^10\.81\.1\.\d+\/24$/,
+    );
+    expect(
+      (
+        await lab.cni({
+          verb: 'DEL',
+          containerId: 'older',
+          netns: p.path,
+          conf: lab.pluginConf('0.2.0'),
+        })
+      ).exitCode,
+    ).toBe(0);
+
+    const dual = {
+      ...lab.pluginConf(),
+      name: 'dual',
+      bridge: 'sydual0',
+      ipam: {
+        type: 'switchyard-ipam',
+        dataDir: lab.dataDir,
+        ranges: [[{ subnet: '10.81.200.0/24' }], [{ subnet: 'fd00:81:200::/64' }]],
+      },
+    };
+    const r = await lab.cni({ verb: 'ADD', containerId: 'dual', netns: p.path, conf: dual });
+    expect(r.exitCode, r.stdout).toBe(0);
+    const ips = (r.json as { ips: { address: string }[] }).ips.map((i) => i.address);
+    expect(ips).toEqual(['10.81.200.2/24', 'fd00:81:200::2/64']);
+    expect((r.json as { routes: unknown[] }).routes).toEqual([
+      { dst: '0.0.0.0/0', gw: '10.81.200.1' },
+      { dst: '::/0', gw: 'fd00:81:200::1' },
+    ]);
+    await p.exec(['ping', '-c', '1', '-W', '2', '10.81.200.1']);
+    await p.exec(['ping', '-6', '-c', '1', '-W', '2', 'fd00:81:200::1']);
+    const check = await lab.cni({ verb: 'CHECK', containerId: 'dual', netns: p.path, conf: dual });
+    expect(check.exitCode, check.stdout).toBe(0);
+    expect(
+      (await lab.cni({ verb: 'DEL', containerId: 'dual', netns: p.path, conf: dual })).exitCode,
+    ).toBe(0);
+    const { stdout } = await p.exec(['ip', '-j', 'addr']);
+    expect(stdout).not.toContain('fd00:81:200::2');
+  });
+
   it('passes switchyard-cnitool validate-plugin', async () => {
     const config = join(lab.dir, 'validate.json');
     writeFileSync(config, JSON.stringify(lab.pluginConf()));

@@ -30,6 +30,8 @@ import type { ShimRequest, ShimResponse } from './shim-protocol.js';
 
 /** How long start-up waits for standalone plugin calls still holding the store. */
 const STORE_LOCK_WAIT_MS = 120_000;
+/** The overlay re-reads the kernel this often, repairing routes changed behind its back. */
+const OVERLAY_RESYNC_MS = 5 * 60_000;
 const DEFAULT_MTU = 1500;
 
 /**
@@ -74,6 +76,7 @@ export class Agent {
   private syncing: Promise<void> | undefined;
   private resync = false;
   private gcTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
   private server: CniServer | undefined;
   private health: HealthServer | undefined;
   private kube: KubeSource | undefined;
@@ -116,6 +119,7 @@ export class Agent {
   /** Stops serving; pods, rules, the conflist and the store's files all stay. */
   async stop(): Promise<void> {
     clearInterval(this.gcTimer);
+    clearInterval(this.resyncTimer);
     await this.server?.close();
     await this.kube?.stop();
     await this.health?.close();
@@ -181,6 +185,11 @@ export class Agent {
       this.kube.nodes.on('update', () => this.scheduleSync());
       this.kube.nodes.on('delete', () => this.scheduleSync());
       this.kube.start();
+      this.resyncTimer = setInterval(() => {
+        this.reconciler?.invalidate();
+        this.scheduleSync();
+      }, OVERLAY_RESYNC_MS);
+      this.resyncTimer.unref();
     } else {
       await this.syncNodes([]);
     }
