@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetns, sweepStaleNetns, type Netns } from '@switchyard/linux';
@@ -113,6 +113,15 @@ describe('switchyard-agent', () => {
       `${lab.healthUrl}/readyz`,
     ]);
     expect(ready.stdout).toBe('200');
+    const health = `${lab.healthUrl}/healthz`;
+    const code = async (): Promise<string> =>
+      (await lab.node.exec(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', health])).stdout;
+    expect(await code()).toBe('200');
+    // Without its socket file no shim can reach the agent: liveness fails (and a kubelet restarts it).
+    rmSync(lab.socket);
+    expect(await code()).toBe('503');
+    await lab.stopAgent();
+    await lab.startAgent();
     await del('keep-a', a);
     const metrics = await lab.node.exec(['curl', '-s', `${lab.healthUrl}/metrics`]);
     expect(metrics.stdout).toMatch(/switchyard_cni_requests_total\{verb="DEL",code="0"\} 1/);

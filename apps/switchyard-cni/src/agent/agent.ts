@@ -198,7 +198,7 @@ export class Agent {
       port: o.healthPort,
       registry: this.metrics,
       logger: this.log,
-      liveness: { 'cni-socket': () => this.server !== undefined },
+      liveness: { 'cni-socket': () => this.server?.healthy ?? false },
       readiness: {
         conflist: () => this.conflistWritten,
         ...(this.kube

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '@switchyard/kube';
@@ -55,6 +55,11 @@ export class CniServer {
     });
     chmodSync(opts.path, 0o600);
     return cni;
+  }
+
+  /** Listening, and the socket file is still there (the shim finds the agent by that path). */
+  get healthy(): boolean {
+    return this.server.listening && existsSync(this.path);
   }
 
   /**

@@ -173,8 +173,8 @@ async function del(ctx: PluginContext, args: CmdArgs): Promise<void> {
     release();
   }
   // The runtime passes the same capability arguments on DEL as on ADD; GC catches any DEL that
-  // came without them.
-  if (parsePortMappings(args.config).length > 0) {
+  // came without them. Their shape is not checked here: a DEL must not fail on it.
+  if ((args.config.runtimeConfig?.portMappings?.length ?? 0) > 0) {
     const owners = new Set([hostPortOwner(args.containerId, args.ifName)]);
     await removeHostPorts(ctx.hostNetns, { owners });
   }
