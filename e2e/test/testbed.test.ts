@@ -258,6 +258,20 @@ describe('testbed', () => {
     const unready = endpoints.filter((e) => !e.conditions?.ready);
     expect(unready.map((e) => e.targetRef?.name)).toEqual(['echo-unready']);
     expect(unready[0]!.nodeName).toBe('node-2');
+    // The node runtime reports like kubelet: the failing probe and the started container.
+    const events = await eventually('a readiness-probe event for echo-unready', async () => {
+      const list = await core.listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: 'involvedObject.name=echo-unready',
+      });
+      return list.items.some((e) => e.reason === 'Unhealthy') ? list.items : undefined;
+    });
+    expect(events.find((e) => e.reason === 'Unhealthy')).toMatchObject({
+      type: 'Warning',
+      message: expect.stringContaining('Readiness probe failed'),
+      source: { component: 'kubelet', host: 'node-2' },
+    });
+    expect(events.some((e) => e.reason === 'Started')).toBe(true);
   });
 
   it('deleting a pod stops it, runs CNI DEL (address and cache freed) and removes its namespace', async () => {

@@ -1,7 +1,8 @@
 // A stand-in for an Internet resolver, authoritative for example.test, run as a toolbox pod
-// (`node fake-upstream.mjs`): the names below answer A, everything else NXDOMAIN with the SOA.
-// Every question is logged as one JSON line, so a test can count what reached the upstream
-// (and so what the cache absorbed).
+// (`node fake-upstream.mjs`) by the e2e suite and as a local process by bench/dns: the names
+// below and h<N>.example.test answer A, everything else NXDOMAIN with the SOA. Every question
+// is logged as one JSON line, so a test can count what reached the upstream (and so what the
+// cache absorbed); UPSTREAM_QUIET=1 turns that off, UPSTREAM_HOST/UPSTREAM_PORT pick the socket.
 import { createSocket } from 'node:dgram';
 import { RCode, RRType, decodeMessage, encodeMessage } from '@switchyard/dns';
 
@@ -25,6 +26,14 @@ const SOA = {
   },
 };
 
+const quiet = process.env.UPSTREAM_QUIET === '1';
+
+/** h<N>.example.test -> 198.51.100.<N mod 250 + 1>: as many distinct external names as needed. */
+function generated(name) {
+  const m = /^h(\d+)\.example\.test$/.exec(name);
+  return m ? `198.51.100.${(Number(m[1]) % 250) + 1}` : undefined;
+}
+
 const socket = createSocket('udp4');
 socket.on('message', (bytes, peer) => {
   let query;
@@ -36,8 +45,8 @@ socket.on('message', (bytes, peer) => {
   const q = query.questions[0];
   if (!q || query.flags.qr) return;
   const name = q.name.toLowerCase();
-  console.log(JSON.stringify({ name, type: q.type }));
-  const address = RECORDS.get(name);
+  if (!quiet) console.log(JSON.stringify({ name, type: q.type }));
+  const address = RECORDS.get(name) ?? generated(name);
   const answers =
     address && q.type === RRType.A
       ? [{ name: q.name, class: 1, ttl: 300, type: RRType.A, address }]
@@ -53,6 +62,6 @@ socket.on('message', (bytes, peer) => {
   };
   socket.send(encodeMessage(reply, 512), peer.port, peer.address);
 });
-socket.bind(Number(process.env.UPSTREAM_PORT ?? 53), '0.0.0.0', () =>
+socket.bind(Number(process.env.UPSTREAM_PORT ?? 53), process.env.UPSTREAM_HOST ?? '0.0.0.0', () =>
   console.log(JSON.stringify({ listening: socket.address() })),
 );

@@ -4,6 +4,7 @@ import { run } from '@switchyard/linux';
 import { ECHO_MAIN } from '../entry-points.js';
 import { type NodeApi, nodeApi } from './api.js';
 import type { NodeRuntimeConfig } from './config.js';
+import { EventRecorder } from './events.js';
 import { type ImageContext, workspaceBins } from './images.js';
 import { type Logger, errorMessage } from './logger.js';
 import { NodeStatus } from './node-status.js';
@@ -23,6 +24,7 @@ export class NodeRuntime implements PodEvents {
   private readonly status: NodeStatus;
   private readonly watch: PodWatch;
   private readonly images: ImageContext;
+  private readonly events: EventRecorder;
   private readonly workers = new Map<string, PodWorker>();
   private stopped = false;
 
@@ -39,6 +41,7 @@ export class NodeRuntime implements PodEvents {
     this.sandboxes = new Sandboxes(config, this.network, this.api, log);
     this.status = new NodeStatus(this.api, config, () => this.network.readiness(), log);
     this.watch = new PodWatch(this.api, config.nodeName, this, log);
+    this.events = new EventRecorder(this.api, config.nodeName, log);
     this.images = {
       node: process.execPath,
       echoMain: ECHO_MAIN,
@@ -107,6 +110,7 @@ export class NodeRuntime implements PodEvents {
         images: this.images,
         networkReady: async () => (await this.network.readiness()).ready,
         log: this.log,
+        events: this.events,
         done: (id) => this.workers.delete(id),
       });
       this.workers.set(uid, worker);

@@ -3,6 +3,7 @@ import type { NodeRuntimeConfig } from './config.js';
 import { Container, type RestartPolicy } from './container.js';
 import { ContainerEnvError, containerEnv, expandVars } from './container-env.js';
 import { type ImageContext, resolveImage } from './images.js';
+import type { EventType } from './events.js';
 import type { Logger } from './logger.js';
 import type { ContainerView, PodView } from './pod-status.js';
 import { ProbeRunner, type ProbeTarget } from './probes.js';
@@ -13,6 +14,8 @@ export interface ContainerContext {
   images: ImageContext;
   sandboxes: Sandboxes;
   log: Logger;
+  /** Posts an event about this pod. */
+  event: (type: EventType, reason: string, message: string) => void;
 }
 
 interface RunningContainer {
@@ -73,7 +76,17 @@ export class PodContainers {
       },
     );
     this.inits.push(c);
+    this.startContainer(c);
+  }
+
+  private startContainer(c: Container): void {
     c.start();
+    if (c.state.kind === 'running') {
+      this.ctx.event('Normal', 'Started', `Started container ${c.name}`);
+    } else if (c.state.kind === 'waiting') {
+      const why = c.state.message ? `: ${c.state.message}` : '';
+      this.ctx.event('Warning', 'Failed', `Error: ${c.state.reason}${why}`);
+    }
   }
 
   /** How to run a container: its program, environment and log, or why it cannot start. */
@@ -124,7 +137,13 @@ export class PodContainers {
           ? { podIP: sandbox.podIP, netns: sandbox.netns, ports: spec.ports ?? [] }
           : undefined;
       if (spec.readinessProbe) {
-        rc.readiness = new ProbeRunner(spec.readinessProbe, target, false, () => this.onChange());
+        rc.readiness = new ProbeRunner(
+          spec.readinessProbe,
+          target,
+          false,
+          () => this.onChange(),
+          (message) => this.ctx.event('Warning', 'Unhealthy', `Readiness probe failed: ${message}`),
+        );
       }
       if (spec.livenessProbe) {
         rc.liveness = new ProbeRunner(spec.livenessProbe, target, true, (healthy, message) => {
@@ -134,12 +153,18 @@ export class PodContainers {
             container: spec.name,
             message,
           });
+          this.ctx.event('Warning', 'Unhealthy', `Liveness probe failed: ${message}`);
+          this.ctx.event(
+            'Normal',
+            'Killing',
+            `Container ${spec.name} failed liveness probe, will be restarted`,
+          );
           rc.liveness!.healthy = true;
           rc.container.kill();
         });
       }
       this.containers.push(rc);
-      rc.container.start();
+      this.startContainer(rc.container);
       rc.readiness?.start();
       rc.liveness?.start();
     }
@@ -171,10 +196,17 @@ export class PodContainers {
     }
   }
 
-  /** Stops everything (SIGTERM, SIGKILL after `graceMs`); nothing starts or restarts afterwards. */
-  async stop(graceMs: number): Promise<void> {
+  /**
+   * Stops everything (SIGTERM, SIGKILL after `graceMs`); nothing starts or restarts afterwards.
+   * `announce` posts a Killing event per running container (not when the node runtime exits).
+   */
+  async stop(graceMs: number, announce = true): Promise<void> {
     this.stopping = true;
     this.stopProbes();
+    for (const c of [...this.inits, ...this.containers.map((r) => r.container)]) {
+      if (announce && c.running)
+        this.ctx.event('Normal', 'Killing', `Stopping container ${c.name}`);
+    }
     await Promise.all([
       ...this.inits.map((c) => c.stop(graceMs)),
       ...this.containers.map((c) => c.container.stop(graceMs)),

@@ -4,9 +4,10 @@ import type { NodeApi } from './api.js';
 import { MERGE_PATCH } from './api.js';
 import type { NodeRuntimeConfig } from './config.js';
 import type { RestartPolicy } from './container.js';
+import type { EventRecorder } from './events.js';
 import type { ImageContext } from './images.js';
 import { type Logger, errorMessage, httpStatus } from './logger.js';
-import { PodContainers, pendingView } from './pod-containers.js';
+import { type ContainerContext, PodContainers, pendingView } from './pod-containers.js';
 import {
   type ConditionHistory,
   type ContainerView,
@@ -23,11 +24,14 @@ export interface PodWorkerDeps {
   images: ImageContext;
   networkReady: () => Promise<boolean>;
   log: Logger;
+  events: EventRecorder;
   /** Called once the worker has nothing left to do (pod deleted and cleaned up). */
   done: (uid: string) => void;
 }
 
 const MAX_GRACE_MS = 30_000;
+
+type PodEvent = ContainerContext['event'];
 
 /**
  * Everything this node does for one pod, serialized: sandbox (namespace + CNI ADD), containers,
@@ -81,7 +85,7 @@ export class PodWorker {
   async shutdown(): Promise<void> {
     this.finished = true;
     clearTimeout(this.retryTimer);
-    await this.stopContainers(1000);
+    await this.running?.stop(1000, false);
   }
 
   private kick(): void {
@@ -153,7 +157,11 @@ export class PodWorker {
         netns: this.sandbox.netns,
       });
     } catch (e) {
-      this.sandboxError = errorMessage(e);
+      const error = errorMessage(e);
+      if (error !== this.sandboxError) {
+        this.deps.events.record(this.pod, 'Warning', 'FailedCreatePodSandBox', error);
+      }
+      this.sandboxError = error;
       this.deps.log('warn', 'sandbox creation failed; retrying', {
         pod: this.key,
         error: this.sandboxError,
@@ -161,7 +169,11 @@ export class PodWorker {
       this.scheduleRetry();
       return;
     }
-    this.running = new PodContainers(this.pod, this.sandbox, this.deps, () => this.kick());
+    const event: PodEvent = (type, reason, message) =>
+      this.deps.events.record(this.pod, type, reason, message);
+    this.running = new PodContainers(this.pod, this.sandbox, { ...this.deps, event }, () =>
+      this.kick(),
+    );
     this.running.start();
   }
 

@@ -115,6 +115,8 @@ export class ProbeRunner {
     private readonly target: () => ProbeTarget | undefined,
     initiallyHealthy: boolean,
     private readonly onFlip: (healthy: boolean, message: string) => void,
+    /** Called when failures in a row reach failureThreshold (again every that many more). */
+    private readonly onFailing?: (message: string) => void,
   ) {
     this.healthy = initiallyHealthy;
   }
@@ -148,6 +150,8 @@ export class ProbeRunner {
       } else {
         this.successes = 0;
         this.failures++;
+        if (this.failures % (this.probe.failureThreshold ?? 3) === 0)
+          this.onFailing?.(result.message);
         if (this.healthy && this.failures >= (this.probe.failureThreshold ?? 3)) {
           this.healthy = false;
           this.onFlip(false, result.message);
