@@ -68,6 +68,7 @@ describe('probes', () => {
   it('a runner flips after the thresholds, in both directions', async () => {
     healthy = true;
     const flips: boolean[] = [];
+    const failing: string[] = [];
     // Fractional periods are not valid in the API, but keep this test fast.
     const runner = new ProbeRunner(
       {
@@ -79,6 +80,7 @@ describe('probes', () => {
       target,
       false,
       (h) => flips.push(h),
+      (message) => failing.push(message),
     );
     runner.start();
     await waitUntil(() => runner.healthy);
@@ -86,6 +88,8 @@ describe('probes', () => {
     await waitUntil(() => !runner.healthy);
     runner.stop();
     expect(flips).toEqual([true, false]);
+    // Reported once the failures in a row reach the threshold (2), not on every failure.
+    expect(failing[0]).toBe('HTTP 503');
   });
 });
 
