@@ -319,6 +319,17 @@ describe('switchyard plugin through the shim and the agent', () => {
       },
     );
     expect(r.stdout).toMatch(/^PASSED/m);
+    // Nothing skipped: the shim claims 1.1.0, so STATUS and GC were exercised too.
+    for (const check of [
+      'ADD result matches the namespace',
+      'CHECK',
+      'DEL with the namespace gone',
+      'STATUS',
+      'GC releases invalid attachments',
+      'nothing leaked',
+    ]) {
+      expect(r.stdout).toMatch(new RegExp(`^${check}\\s+PASS`, 'm'));
+    }
     expect(r.stdout).not.toMatch(/FAIL/);
     expect(r.exitCode).toBe(0);
   }, 150_000);

@@ -22,6 +22,13 @@ try {
   process.exit(2);
 }
 const log = createLogger({ level: options.logLevel, fields: { component: 'switchyard-agent' } });
+// Every path is meant to catch its own errors; anything that still escapes is logged. An
+// exception leaves unknown state, so the agent exits and is restarted, which disturbs no pod.
+process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: e }));
+process.on('uncaughtException', (e) => {
+  log.error('uncaught exception; exiting', { error: e });
+  process.exit(1);
+});
 let agent: Agent;
 try {
   agent = await Agent.start(options, log);
