@@ -8,6 +8,8 @@ export interface DaemonSpec {
   netns: string;
   argv: readonly string[];
   log: string;
+  /** Defaults to PATH alone: nothing of the starter's environment (a test runner's, a user's
+   * KUBECONFIG) leaks into the testbed's processes. */
   env?: NodeJS.ProcessEnv;
   /**
    * `ip netns exec` (the default) also gives the process a private mount namespace with the
@@ -35,7 +37,7 @@ export function spawnDaemon(spec: DaemonSpec): ProcessRecord {
     const child = spawn(enter[0]!, [...enter.slice(1), ...spec.argv], {
       detached: true,
       stdio,
-      env: spec.env ?? process.env,
+      env: spec.env ?? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
     child.on('error', () => undefined);
     child.unref();
