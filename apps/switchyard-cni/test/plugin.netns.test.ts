@@ -224,6 +224,27 @@ describe('switchyard plugin through the shim and the agent', () => {
     // ...and what a runtime really sends: no socket named, none at the default path here.
     const bare = await lab.cni({ verb: 'VERSION', conf: { cniVersion: '0.4.0' } });
     expect(bare.json).toEqual({ cniVersion: '0.4.0', supportedVersions: all });
+    // The shim reads only top-level keys: a decoy nested in another object (after a string full of
+    // escapes and brackets) must not redirect it; the agent answers (the decoy socket does not exist).
+    const { agentSocket, ...rest } = lab.pluginConf();
+    const tricky = JSON.stringify({
+      note: 'a "quoted" {brace} [bracket] \\ and \u00e9',
+      args: { cni: { agentSocket: '/nonexistent/decoy.sock' }, list: [{ agentSocket: 'x' }] },
+      ...rest,
+      agentSocket,
+      nodeBinary: '/nonexistent/node', // so only the agent can answer
+    });
+    const p = await pod();
+    const viaAgent = await lab.cni({
+      verb: 'ADD',
+      containerId: 'tricky',
+      netns: p.path,
+      conf: tricky,
+    });
+    expect(viaAgent.exitCode, viaAgent.stdout).toBe(0);
+    expect(
+      (await lab.cni({ verb: 'DEL', containerId: 'tricky', netns: p.path, conf: tricky })).exitCode,
+    ).toBe(0);
     // No agent at this socket and no standalone binary: decodable config -> 50.
     const nowhere = {
       ...lab.pluginConf(),
