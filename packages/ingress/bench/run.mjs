@@ -1,9 +1,9 @@
-// Benchmark (not a test): wrk against our proxy and against nginx with the same route to the
-// same backend, each proxy pinned to core 0, wrk and the backend on core 1, keep-alive on both
+// Benchmark (not a test): wrk against our proxy, against nginx with the same route to the same
+// backend (the anchor) and against a bare node:http proxy (the floor: Node itself), each proxy pinned to core 0, wrk and the backend on core 1, keep-alive on both
 // sides. Prints req/s, p99 and the ratio. Needs wrk, nginx and taskset; build first:
 //   npx tsc -b packages/ingress/tsconfig.lib.json && node packages/ingress/bench/run.mjs
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -82,7 +82,22 @@ ${body}
   return file;
 }
 
-function wrk(port) {
+const CLK_TCK =
+  Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU time (user + system) a process has used, in milliseconds, from /proc. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/**
+ * One wrk run against a proxy process. Besides req/s (which on a shared machine mostly measures
+ * how much CPU the scheduler gave the proxy), it reports the proxy's CPU time per request, which
+ * does not depend on how busy the machine is.
+ */
+function wrk(port, pid) {
+  const before = cpuMs(pid);
   const r = spawnSync(
     'taskset',
     [
@@ -105,12 +120,15 @@ function wrk(port) {
   const p99 = /\s99%\s+([\d.]+\w+)/.exec(r.stdout)?.[1] ?? '?';
   const errors =
     /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.stdout)?.[0] ?? 'none';
-  return { rps, p99, errors };
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? NaN);
+  const cpuUsPerRequest = ((cpuMs(pid) - before) * 1000) / requests;
+  return { rps, p99, errors, cpuUsPerRequest };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-ingress-bench-'));
 try {
-  const [backendPort, nginxPort, oursPort] = await Promise.all([
+  const [backendPort, nginxPort, oursPort, plainPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -137,35 +155,50 @@ try {
 
   const nginx = start(['taskset', '-c', '0', 'nginx', '-c', proxyConf, '-p', proxyDir], 'nginx');
   await waitForPort(nginxPort);
-  wrk(nginxPort); // warm-up, discarded
-  const n = wrk(nginxPort);
+  wrk(nginxPort, nginx.pid); // warm-up, discarded
+  const n = wrk(nginxPort, nginx.pid);
   nginx.kill('SIGTERM');
 
-  const ours = start(
-    [
-      'taskset',
-      '-c',
-      '0',
-      process.execPath,
-      join(here, 'proxy-server.mjs'),
-      String(oursPort),
-      String(backendPort),
-    ],
-    'ours',
-  );
-  await waitForPort(oursPort);
-  wrk(oursPort);
-  const o = wrk(oursPort);
-  ours.kill('SIGTERM');
+  const node = async (script, port, name) => {
+    const child = start(
+      [
+        'taskset',
+        '-c',
+        '0',
+        process.execPath,
+        join(here, script),
+        String(port),
+        String(backendPort),
+      ],
+      name,
+    );
+    await waitForPort(port);
+    wrk(port, child.pid); // warm-up, discarded
+    const result = wrk(port, child.pid);
+    child.kill('SIGTERM');
+    return result;
+  };
+  const o = await node('proxy-server.mjs', oursPort, 'ours');
+  const p = await node('plain-proxy.mjs', plainPort, 'plain');
 
   console.log(
     `wrk -c${CONNECTIONS} -d${DURATION}, proxies pinned to core 0, wrk + backend on core 1`,
   );
-  console.log(
-    `nginx ${spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '')}: ${n.rps.toFixed(0)} req/s, p99 ${n.p99}, errors ${n.errors}`,
-  );
-  console.log(`@switchyard/ingress: ${o.rps.toFixed(0)} req/s, p99 ${o.p99}, errors ${o.errors}`);
+  const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
+    .stderr.trim()
+    .replace('nginx version: ', '');
+  const line = (name, r) =>
+    console.log(
+      `${name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99}, CPU ${r.cpuUsPerRequest.toFixed(0)} µs/request, errors ${r.errors}`,
+    );
+  line(`nginx ${version}`, n);
+  line('@switchyard/ingress', o);
+  line('plain node:http proxy (no routing)', p);
   console.log(`ratio ours/nginx: ${(o.rps / n.rps).toFixed(2)}x`);
+  console.log(`ratio ours/plain node proxy: ${(o.rps / p.rps).toFixed(2)}x`);
+  // Throughput per core if each had a core to itself: the CPU-cost ratio, immune to other load.
+  console.log(`CPU-cost ratio nginx/ours: ${(n.cpuUsPerRequest / o.cpuUsPerRequest).toFixed(2)}x`);
+  console.log(`CPU-cost ratio plain/ours: ${(p.cpuUsPerRequest / o.cpuUsPerRequest).toFixed(2)}x`);
 } finally {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
