@@ -175,7 +175,8 @@ export function forward(
         socket.once('connect', start);
       } else start();
     });
-    up.on('finish', () => up.setTimeout(readMs));
+    // Same value (the default): the idle timer set at start already covers both phases.
+    if (readMs !== sendMs) up.on('finish', () => up.setTimeout(readMs));
     up.on('timeout', () =>
       up.destroy(new UpstreamError(connected ? 'read timeout' : 'connect timeout', 504)),
     );

@@ -17,15 +17,14 @@ const HOP_BY_HOP = new Set([
 
 /** Copies end-to-end headers, dropping hop-by-hop ones and any the Connection header names. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter((s) => s !== ''),
-  );
+  const connection = headers.connection;
+  const named = connection
+    ? new Set(connection.split(',').map((s) => s.trim().toLowerCase()))
+    : undefined;
   const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || named.has(k)) continue;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || HOP_BY_HOP.has(k) || named?.has(k)) continue;
     out[k] = v;
   }
   return out;

@@ -26,7 +26,7 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 export function normalizeRequestTarget(url: string): RequestTarget {
   let rest = url;
   let authority: string | undefined;
-  const abs = /^https?:\/\/([^/?#]*)/i.exec(rest);
+  const abs = rest.startsWith('/') ? null : /^https?:\/\/([^/?#]*)/i.exec(rest);
   if (abs) {
     authority = abs[1];
     rest = rest.slice(abs[0].length) || '/';
