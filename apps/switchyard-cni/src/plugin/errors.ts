@@ -12,8 +12,6 @@ export const PluginCode = {
   BridgeConflict: 111,
   /** CHECK found the attachment different from what ADD made. */
   CheckFailed: 112,
-  /** A hostPort is already mapped to another attachment. */
-  HostPortTaken: 113,
 } as const;
 
 export function interfaceExists(ifName: string, netns: string): CniError {
