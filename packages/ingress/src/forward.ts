@@ -74,6 +74,8 @@ export function forward(
   if (hasBody && req.headers['content-length'] === undefined)
     headers['transfer-encoding'] = 'chunked';
   let body: Readable | undefined;
+  /** The upstream request of the attempt in progress. */
+  let current: ClientRequest | undefined;
   // Set once we answered locally (413, 504 deadline); later upstream errors must not cut that
   // answer short.
   let answered = false;
@@ -92,7 +94,6 @@ export function forward(
   const affinity = d.options.affinity;
   const token = affinity ? cookieValue(req.headers.cookie, affinity.cookieName) : undefined;
   const sticky = token ? balancer.byToken(d.service, token) : undefined;
-  let current: ClientRequest | undefined;
   const requestMs = d.options.requestTimeoutMs ?? 0;
   const backendMs = d.options.backendRequestTimeoutMs ?? 0;
   // The whole-request deadline (HTTPRoute timeouts.request) spans every attempt.
