@@ -22,7 +22,26 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
+      globals: Object.fromEntries(
+        [
+          'process',
+          'console',
+          'URL',
+          'Buffer',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'performance',
+          'AbortController',
+          'TextEncoder',
+          'TextDecoder',
+          'queueMicrotask',
+          'fetch',
+          'structuredClone',
+        ].map((name) => [name, 'readonly']),
+      ),
     },
   },
 );
