@@ -126,6 +126,12 @@ describe('shim protocol', () => {
       decodeRequest(Buffer.concat([request(['CNI_X=1'], ''), Buffer.from('x')])),
     ).toThrow(/trailing/);
     expect(() => decodeRequest(request(['novalue'], ''))).toThrow(/bad variable/);
+    // A length no request can have is refused at once, not waited for.
+    const huge = Buffer.alloc(12);
+    huge.write('SYC1');
+    huge.writeUInt32BE(1, 4);
+    huge.writeUInt32BE(0xffffffff, 8);
+    expect(() => decodeRequest(huge)).toThrow(/field of/);
   });
 
   it('encodes a response as status, stdout, stderr', () => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetns, sweepStaleNetns, type Netns } from '@switchyard/linux';
@@ -52,6 +53,33 @@ describe('switchyard-agent', () => {
     expect(JSON.parse(stdout || '[]')).toEqual([]);
     for (const ns of namespaces.splice(0)) await ns.delete();
   }, 120_000);
+
+  it('survives garbage, stalled and truncated connections on its socket', async () => {
+    const talk = (bytes: Buffer, end: boolean): Promise<string> =>
+      new Promise((resolve) => {
+        const c = createConnection(lab.socket);
+        let got = '';
+        c.on('data', (d) => (got += d.toString('latin1')));
+        c.on('close', () => resolve(got));
+        c.on('error', () => undefined);
+        c.write(bytes);
+        if (end) c.end();
+        else setTimeout(() => c.destroy(), 300);
+      });
+    expect(await talk(Buffer.from('GET / HTTP/1.1\r\n\r\n'), true)).toBe('');
+    const huge = Buffer.alloc(12);
+    huge.write('SYC1');
+    huge.writeUInt32BE(1, 4);
+    huge.writeUInt32BE(0xffffffff, 8); // a field longer than any request may be
+    expect(await talk(Buffer.concat([huge, Buffer.alloc(64)]), false)).toBe('');
+    const t0 = Date.now();
+    expect(await talk(Buffer.from('SYC1'), true)).toBe(''); // half a header, then EOF
+    expect(Date.now() - t0).toBeLessThan(5000); // closed at EOF, not after the request timeout
+    const p = await pod();
+    await add('after-garbage', p);
+    await del('after-garbage', p);
+    expect(lab.agent?.exitCode).toBeNull();
+  });
 
   it('falls back to the standalone plugin while the agent is down, never double-allocating', async () => {
     const a = await pod();

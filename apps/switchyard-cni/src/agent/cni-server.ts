@@ -91,6 +91,10 @@ export class CniServer {
       this.connections.delete(socket);
     });
     socket.on('error', () => undefined);
+    // The shim half-closes after a complete request; an end before that can never complete.
+    socket.on('end', () => {
+      if (!started) socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => {
       if (started) return;
       received = Buffer.concat([received, chunk]);

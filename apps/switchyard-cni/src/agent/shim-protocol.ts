@@ -44,6 +44,7 @@ export function decodeRequest(data: Buffer): ShimRequest | undefined {
     if (data.length - off < 4) return undefined;
     const len = data.readUInt32BE(off);
     off += 4;
+    if (len > MAX_REQUEST_BYTES) throw new ShimProtocolError(`field of ${len} bytes`);
     if (data.length - off < len) return undefined;
     fields.push(data.subarray(off, off + len));
     off += len;
