@@ -189,7 +189,6 @@ export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<
     port: flags.dnsPort,
     log: dnsLog,
   });
-  logger.info('serving DNS', { host: dns.host, port: dns.port, config: runtime.config });
 
   let closing = false;
   let configRead = !corefileInformer;
@@ -209,6 +208,14 @@ export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<
     body: renderPrometheus(runtime.metrics, serverLabel) + registry.render(),
     contentType: Registry.contentType,
   }));
+
+  logger.info('serving', {
+    dns: `${dns.host}:${dns.port}`,
+    health: health.port,
+    ready: ready.port,
+    metrics: metrics.port,
+    config: runtime.config,
+  });
 
   function notReadyReason(): string {
     if (closing) return 'shutting down\n';

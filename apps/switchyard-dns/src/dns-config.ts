@@ -22,6 +22,8 @@ export interface DnsConfig {
   cacheTtl: number;
   /** `loadbalance`: shuffle A/AAAA answers. */
   loadBalance: boolean;
+  /** `health { lameduck D }`: how long a stopping server keeps answering; 0 without it. */
+  lameduckMs: number;
 }
 
 /** A parsed Corefile: the config and what it said that we do not act on. */
@@ -43,13 +45,14 @@ export const KUBEADM_DEFAULTS: DnsConfig = {
   maxConcurrent: 1000,
   cacheTtl: 30,
   loadBalance: true,
+  lameduckMs: 5000,
 };
 
 /**
  * Plugins whose job switchyard-dns always does by itself (health/ready/metrics endpoints, error
  * logging, ConfigMap reload, dropping an upstream that is itself): accepted silently.
  */
-const BUILT_IN = new Set(['errors', 'health', 'ready', 'prometheus', 'reload', 'loop']);
+const BUILT_IN = new Set(['errors', 'ready', 'prometheus', 'reload', 'loop']);
 
 /** `kubernetes` options that change nothing here (we reach the API our own way). */
 const KUBERNETES_NO_EFFECT = new Set(['endpoint', 'kubeconfig', 'tls']);
@@ -86,6 +89,7 @@ export function corefileConfig(text: string): CorefileConfig {
   let forward: Directive | undefined;
   let cache: Directive | undefined;
   let loadBalance = false;
+  let lameduckMs = 0;
   const seen = new Set<string>();
   for (const d of root.directives) {
     if (seen.has(d.name)) throw new CorefileError(`plugin ${d.name} appears twice`, d.line);
@@ -97,12 +101,14 @@ export function corefileConfig(text: string): CorefileConfig {
       if (d.args.length > 0 && d.args[0] !== 'round_robin')
         throw new CorefileError(`loadbalance policy ${d.args[0]} is not supported`, d.line);
       loadBalance = true;
+    } else if (d.name === 'health') {
+      lameduckMs = healthLameduck(d);
     } else if (!BUILT_IN.has(d.name)) ignoredPlugins.push(d.name);
   }
   if (!kubernetes) throw new CorefileError('no kubernetes plugin in the server block', root.line);
 
   const k = kubernetesConfig(kubernetes, ignoredOptions);
-  const config: DnsConfig = { ...k, cacheTtl: 0, loadBalance };
+  const config: DnsConfig = { ...k, cacheTtl: 0, loadBalance, lameduckMs };
   if (forward) Object.assign(config, forwardConfig(forward, ignoredOptions));
   if (cache) config.cacheTtl = cacheTtl(cache, k.zone, ignoredOptions);
   return { config, ignoredPlugins, ignoredOptions };
@@ -225,6 +231,26 @@ function cacheTtl(d: Directive, clusterZone: string, ignored: string[]): number 
   }
   // CoreDNS's cache default cap is 3600 s.
   return ttlArg === undefined ? 3600 : seconds(ttlArg, d, 86400);
+}
+
+/** `health [ADDRESS] { lameduck DURATION }`: the address is the --health-port flag's business. */
+function healthLameduck(d: Directive): number {
+  let ms = 0;
+  for (const o of d.block ?? []) {
+    if (o.name !== 'lameduck')
+      throw new CorefileError(`health option ${o.name} is not supported`, o.line);
+    ms = duration(one(o), o);
+  }
+  return ms;
+}
+
+/** A Go duration as Corefiles write them: `5s`, `500ms`, `1m30s`. */
+function duration(text: string, d: Directive): number {
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+    throw new CorefileError(`${d.name} must be a duration like 5s or 500ms, got ${text}`, d.line);
+  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * unit[p[2]!]!, 0));
 }
 
 function one(d: Directive): string {

@@ -5,9 +5,6 @@ import { createLogger } from '@switchyard/kube';
 import { startSwitchyardDns } from './app.js';
 import { USAGE, parseFlags, type Flags } from './flags.js';
 
-/** How long a stopping server keeps answering while the endpoints drop it (CoreDNS: lameduck 5s). */
-const LAMEDUCK_MS = 5000;
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -35,8 +32,10 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info('stopping', { signal, lameduckMs: LAMEDUCK_MS });
-    void app.close(LAMEDUCK_MS).then(() => process.exit(0));
+    // Keep answering while the endpoints drop this pod (the Corefile's `health { lameduck }`).
+    const lameduckMs = app.runtime.config.lameduckMs;
+    logger.info('stopping', { signal, lameduckMs });
+    void app.close(lameduckMs).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -103,6 +103,7 @@ cache {\n disable success example.org\n}\nhosts /etc/hosts\nrewrite name a b\nlo
       },
       cacheTtl: 3600,
       loadBalance: false,
+      lameduckMs: 0,
     });
     expect(ignoredPlugins).toEqual(['hosts', 'rewrite', 'log']);
     expect(ignoredOptions).toEqual(['kubernetes kubeconfig', 'forward policy', 'cache disable']);
@@ -110,8 +111,22 @@ cache {\n disable success example.org\n}\nhosts /etc/hosts\nrewrite name a b\nlo
 
   it('without a pods line, forward or cache: pods disabled, nothing forwarded, nothing cached', () => {
     const { config } = corefileConfig(block('kubernetes cluster.local'));
-    expect(config).toMatchObject({ podMode: 'disabled', ttl: 5, cacheTtl: 0 });
+    expect(config).toMatchObject({ podMode: 'disabled', ttl: 5, cacheTtl: 0, lameduckMs: 0 });
     expect(config.forward).toBeUndefined();
+  });
+
+  it('reads health lameduck durations', () => {
+    for (const [text, ms] of [
+      ['5s', 5000],
+      ['500ms', 500],
+      ['1m30s', 90000],
+      ['1.5s', 1500],
+    ] as const) {
+      const { config } = corefileConfig(
+        block(`kubernetes cluster.local\nhealth :8080 {\n lameduck ${text}\n}`),
+      );
+      expect([text, config.lameduckMs]).toEqual([text, ms]);
+    }
   });
 
   it('uses the root block and lists other server blocks as ignored', () => {
@@ -187,6 +202,16 @@ cache {\n disable success example.org\n}\nhosts /etc/hosts\nrewrite name a b\nlo
       'a plugin twice',
       block('kubernetes cluster.local\ncache\ncache 5'),
       'line 4: plugin cache appears twice',
+    ],
+    [
+      'an unknown health option',
+      block('kubernetes cluster.local\nhealth {\n ping 1\n}'),
+      'line 4: health option ping is not supported',
+    ],
+    [
+      'a bad lameduck',
+      block('kubernetes cluster.local\nhealth {\n lameduck 5\n}'),
+      'line 4: lameduck must be a duration like 5s or 500ms, got 5',
     ],
     [
       'no root server block',
