@@ -364,6 +364,46 @@ describe('[sig-network] DNS', () => {
     expect(data(retried, 'A')).toEqual([...addresses].sort());
   });
 
+  it('should support configurable pod DNS nameservers (glibc through the pod resolv.conf)', async () => {
+    // dnsPolicy None: the pod's resolv.conf names a replica itself, so the system resolver (not
+    // only dig) reaches switchyard-dns with no service proxy in between.
+    const replica = dnsPods[0]!.status!.podIP!;
+    await createPod({
+      metadata: { name: 'dns-none', namespace: NS },
+      spec: {
+        dnsPolicy: 'None',
+        dnsConfig: {
+          nameservers: [replica],
+          searches: [`${NS}.svc.${ZONE}`, `svc.${ZONE}`, ZONE],
+          options: [{ name: 'ndots', value: '5' }],
+        },
+        containers: [{ name: 'c', image: 'switchyard/toolbox' }],
+      },
+    });
+    const conf = await tb.execInPod(NS, 'dns-none', ['cat', '/etc/resolv.conf']);
+    expect(conf.stdout).toContain(`nameserver ${replica}`);
+    const svc = await core.readNamespacedService({ namespace: NS, name: 'dns-test-service' });
+    const getent = async (name: string): Promise<string> => {
+      const r = await tb.execInPod(NS, 'dns-none', ['getent', 'ahostsv4', name]);
+      return r.stdout.split('\n')[0]?.split(/\s+/)[0] ?? '';
+    };
+    expect(await getent('dns-test-service')).toBe(svc.spec!.clusterIP);
+    expect(await getent(`dns-test-service.${NS}.svc`)).toBe(svc.spec!.clusterIP);
+    expect(await getent('kubernetes.default')).toBe('10.96.0.1');
+    expect(await getent('www.example.test')).toBe('192.0.2.80');
+    // dig without @: the resolv.conf nameserver, over both transports.
+    for (const transport of ['+notcp', '+tcp']) {
+      const r = await tb.execInPod(NS, 'dns-none', [
+        'dig',
+        '+search',
+        '+short',
+        transport,
+        'dns-test-service',
+      ]);
+      expect(r.stdout.trim()).toBe(svc.spec!.clusterIP);
+    }
+  });
+
   it('answers a service that appears within a second, and forgets it within a second', async () => {
     const started = Date.now();
     const svc = await createService({
