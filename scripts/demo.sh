@@ -9,6 +9,8 @@ bash scripts/bootstrap.sh
 # The CLI and what it imports (tsc -b follows the references); --skip-sync: building needs no
 # project-reference sync (`npm test` checks that).
 npx nx run @switchyard/cli:build --skip-sync --output-style=static >/dev/null
+# npm links a workspace's bin only when its target exists, and dist/ did not exist at install time.
+npm rebuild --ignore-scripts --loglevel=error >/dev/null
 
 if [ -x node_modules/.bin/switchyard ]; then SW="npx switchyard"; else SW="node apps/switchyard/dist/main.js"; fi
 sw() { $SW "$@"; }

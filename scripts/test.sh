@@ -15,6 +15,8 @@ npx nx sync:check
 npx eslint . --max-warnings=0
 npx prettier --check . --log-level=warn
 npx nx run-many -t build typecheck --output-style=static
+# npm links a workspace's bin only when its target exists, and dist/ did not exist at install time.
+npm rebuild --ignore-scripts --loglevel=error >/dev/null
 
 report=$(mktemp -d)/vitest.json
 status=0
