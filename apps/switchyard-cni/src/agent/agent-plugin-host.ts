@@ -8,6 +8,7 @@ import { pluginHandlers } from '../plugin/handlers.js';
 import type { OpenedStore, PluginContext } from '../plugin/plugin-context.js';
 import { PLUGIN_INFO } from '../plugin/plugin-info.js';
 import { STANDALONE_LOCK_TIMEOUT_MS } from '../plugin/standalone-context.js';
+import { BatchedLinkDeleter } from './batched-link-deleter.js';
 import { KeyedSerialQueue } from './serial-queue.js';
 import type { ShimRequest, ShimResponse } from './shim-protocol.js';
 
@@ -24,6 +25,7 @@ export class AgentPluginHost {
   private readonly ownNetnsIno = statSync('/proc/self/ns/net', { bigint: true }).ino;
   private readonly nl = Rtnl.open();
   private readonly readyBridges = new Set<string>();
+  private readonly deleter = new BatchedLinkDeleter(this.nl);
   private readonly queue = new KeyedSerialQueue();
 
   constructor(private readonly owned: OwnedDiskStore | undefined) {}
@@ -67,6 +69,7 @@ export class AgentPluginHost {
         openStore,
         hostRtnl: () => ({ nl: this.nl, release: () => undefined }),
         readyBridges: this.readyBridges,
+        deleteHostLink: (name) => this.deleter.delete(name),
       };
     }
     const hostNetns = `/proc/${caller.pid}/ns/net`;

@@ -26,4 +26,9 @@ export interface PluginContext {
    * this across calls, the standalone plugin starts empty every time.
    */
   readonly readyBridges: Set<string>;
+  /**
+   * Deletes a host-side link by name (false when absent); the agent batches concurrent deletions.
+   * Undefined: delete directly.
+   */
+  readonly deleteHostLink?: (name: string) => Promise<boolean>;
 }

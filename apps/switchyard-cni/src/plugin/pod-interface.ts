@@ -106,8 +106,9 @@ export async function deletePodInterface(
   hostVeth: string,
   podNetns: string | undefined,
   ifName: string,
+  deleteHostLink: (name: string) => Promise<boolean> = (name) => deleteIfPresent(host, name),
 ): Promise<void> {
-  if (await deleteIfPresent(host, hostVeth)) return;
+  if (await deleteHostLink(hostVeth)) return;
   if (!podNetns) return;
   let pod: Rtnl;
   try {
