@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects: `unit` (pure logic, parallel), `netns` (needs root and network namespaces,
-// one file at a time so namespace sweeps never race), `e2e` (the testbed).
+// one file at a time), `e2e` (the testbed). groupOrder runs them one after another, so the
+// CPU-heavy testbed suites never compete with the unit tests' timing-sensitive cases.
 const sources = ['packages', 'apps', 'examples'];
 
 export default defineConfig({
@@ -10,6 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: sources.map((d) => `${d}/*/test/**/*.test.ts`),
           exclude: ['**/*.netns.test.ts', '**/node_modules/**', '**/dist/**'],
         },
@@ -17,6 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'netns',
+          sequence: { groupOrder: 1 },
           include: sources.map((d) => `${d}/*/test/**/*.netns.test.ts`),
           exclude: ['**/node_modules/**', '**/dist/**'],
           pool: 'forks',
@@ -28,6 +31,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['e2e/test/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
           pool: 'forks',
