@@ -433,7 +433,7 @@ describe('[sig-network] DNS', () => {
     expect(gone).toBeLessThan(1000);
   });
 
-  it('reloads the Corefile from the ConfigMap and keeps the last good one on a bad edit', async () => {
+  it('reloads the Corefile from the ConfigMap (ttl, pods disabled/verified), keeping the last good one on a bad edit', async () => {
     const fqdn = `kubernetes.default.svc.${ZONE}`;
     expect((await ask('+notcp', fqdn)).answers[0]!.ttl).toBe(30);
     await kubectlApply(
@@ -448,12 +448,33 @@ describe('[sig-network] DNS', () => {
     const podName = `${client.status!.podIP!.replaceAll('.', '-')}.${NS}.pod.${ZONE}`;
     expect((await ask('+notcp', podName)).status).toBe('NXDOMAIN');
 
+    // pods verified: the app starts a Pod informer (its ClusterRole allows list/watch), and only
+    // the addresses of existing pods answer; an address no pod has, answered under insecure, not.
+    await kubectlApply(
+      corefileManifest((c) =>
+        c.replace('ttl 30', 'ttl 7').replace('pods insecure', 'pods verified'),
+      ),
+    );
+    await eventually('pods verified in force', async () =>
+      (await ask('+notcp', podName)).status === 'NOERROR' ? true : undefined,
+    );
+    expect(data(await ask('+tcp', podName), 'A')).toEqual([client.status!.podIP]);
+    expect((await ask('+notcp', `10-99-99-99.${NS}.pod.${ZONE}`)).status).toBe('NXDOMAIN');
+    const ready = await tb.execInPod(NS, CLIENT.name, [
+      'curl',
+      '-s',
+      '-w',
+      ' %{http_code}',
+      `http://${dnsPods[0]!.status!.podIP!}:8181/ready`,
+    ]);
+    expect(ready.stdout).toBe('OK 200');
+
     await kubectlApply(
       corefileManifest((c) =>
         c.replace('kubernetes cluster.local', 'kubernetes cluster.local other.local'),
       ),
     );
-    const ip = viaService() ? dnsPods[0]!.status!.podIP! : server;
+    const ip = dnsPods[0]!.status!.podIP!;
     await eventually('the reload failure counted', async () => {
       const m = (await tb.execInPod(NS, CLIENT.name, ['curl', '-s', `http://${ip}:9153/metrics`]))
         .stdout;
