@@ -8,7 +8,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { renderPrometheus, startDnsServer, type DnsServer } from '@switchyard/dns';
-import { Informer, KubeClient, Registry, type Logger } from '@switchyard/kube';
+import { Informer, KubeClient, Registry, type Logger, type ResourceRef } from '@switchyard/kube';
 import { KUBEADM_DEFAULTS, corefileConfig, type DnsConfig } from './dns-config.js';
 import { DnsRuntime } from './dns-runtime.js';
 import type { Flags } from './flags.js';
@@ -70,7 +70,7 @@ export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<
 
   const makeInformer = <T extends object>(
     name: string,
-    resource: ConstructorParameters<typeof Informer<T>>[0]['resource'],
+    resource: ResourceRef,
     feed: ZoneFeed<T>,
     extra: { fieldSelector?: string } = {},
   ): Informer<T> => {
@@ -166,6 +166,9 @@ export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<
       logger: logger.child({ informer: 'corefile' }),
       metrics: registry,
     });
+    // Only a changed Corefile is applied: a reload rebuilds the forwarder, which empties the
+    // cache, and a label or annotation edit should not do that.
+    let lastText: string | undefined;
     const fromConfigMap = (cm: V1ConfigMap): void => {
       const text = cm.data?.['Corefile'];
       if (text === undefined) {
@@ -173,6 +176,8 @@ export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<
         logger.error(`ConfigMap ${namespace}/${name} has no Corefile key; config unchanged`);
         return;
       }
+      if (text === lastText) return;
+      lastText = text;
       applyConfig(() => loadCorefile(text), `ConfigMap ${namespace}/${name}`);
     };
     corefileInformer.on('add', fromConfigMap);

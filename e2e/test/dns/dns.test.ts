@@ -485,5 +485,21 @@ describe('[sig-network] DNS', () => {
     await eventually('ttl 30 again', async () =>
       (await ask('+notcp', fqdn)).answers[0]?.ttl === 30 ? true : undefined,
     );
+
+    // An edit that leaves the Corefile as it is (a label) reloads nothing: the cache survives.
+    expect(data(await ask('+notcp', 'api.example.test.'), 'A')).toEqual(['192.0.2.81']);
+    const asked = await upstreamQueries('api.example.test');
+    const label = await tb.kubectl([
+      '-n',
+      'kube-system',
+      'label',
+      'configmap',
+      'coredns',
+      'touched=yes',
+    ]);
+    expect(label.exitCode).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(data(await ask('+notcp', 'api.example.test.'), 'A')).toEqual(['192.0.2.81']);
+    expect(await upstreamQueries('api.example.test')).toBe(asked);
   });
 });
