@@ -1,0 +1,765 @@
+// switchyard-ingress in the testbed: the controller deployed from its own manifests (the
+// Deployment made hostNetwork, as the testbed has no hostPort: each replica serves ports 80/443
+// and 10254 in its node's namespace, which is what hostPort gives in kind), the Gateway API CRDs
+// from manifests/crds, echo backends as pods, and real HTTP(S) sent from the other node's
+// namespace to the controller's node address. Backends are pinned to the first node: pods on
+// different nodes cannot reach each other until the Switchyard overlay is in the testbed, so only
+// the replica on that node can forward (the other one takes part in leader election).
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
+import { type Testbed, startTestbed } from '@switchyard/testbed';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers.js';
+
+const NAME = `ig${process.pid}`.slice(0, 12);
+const UNDERLAY = '172.31.228.0/24';
+const APP = fileURLToPath(new URL('../../../apps/switchyard-ingress/manifests/', import.meta.url));
+const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url));
+const GW = { group: 'gateway.networking.k8s.io', version: 'v1' };
+
+let tb: Testbed;
+let core: CoreV1Api;
+let custom: CustomObjectsApi;
+let tmp: string;
+/** The node the backends and the serving replica share, and the node the client runs in. */
+let serving: { name: string; ip: string };
+let client: string;
+let controllers: V1Pod[];
+
+interface Req {
+  scheme?: 'http' | 'https';
+  port?: number;
+  host: string;
+  path?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  servername?: string;
+  repeat?: number;
+}
+interface Res {
+  status?: number;
+  location?: string;
+  headers: Record<string, string>;
+  body: { pod?: string; path?: string; headers?: Record<string, string[]> } | string;
+  cn?: string;
+  error?: string;
+}
+
+async function probe(requests: Req[]): Promise<Res[]> {
+  const r = await tb.execInNode(client, [
+    process.execPath,
+    PROBE,
+    'requests',
+    JSON.stringify({ address: serving.ip, requests }),
+  ]);
+  if (r.exitCode !== 0) throw new Error(`probe: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Res[];
+}
+
+/** Which backend pod answered (or the status when no backend did). */
+const who = (r: Res): string =>
+  typeof r.body === 'object' && r.body.pod ? r.body.pod : String(r.status ?? r.error);
+
+async function answers(requests: Req[]): Promise<string[]> {
+  return (await probe(requests)).map(who);
+}
+
+/** Waits until the requests are answered as expected (the table follows the API in ~0.1 s). */
+async function expectAnswers(requests: Req[], want: string[]): Promise<void> {
+  let last: string[] = [];
+  await eventually(
+    `answers ${JSON.stringify(want)}`,
+    async () => {
+      last = await answers(requests);
+      return JSON.stringify(last) === JSON.stringify(want) ? true : undefined;
+    },
+    30_000,
+  ).catch((e: unknown) => {
+    throw new Error(`${String(e)}; last answers ${JSON.stringify(last)}`);
+  });
+}
+
+async function kubectl(args: string[], input?: string): Promise<string> {
+  const r = await tb.kubectl(args, input === undefined ? {} : { input });
+  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+const apply = (yaml: string): Promise<string> => kubectl(['apply', '-f', '-'], yaml);
+
+function echoPod(name: string, namespace: string): string {
+  return `
+apiVersion: v1
+kind: Pod
+metadata: { name: ${name}, namespace: ${namespace}, labels: { app: ${name} } }
+spec:
+  nodeName: ${serving.name}
+  containers: [{ name: echo, image: switchyard/echo, ports: [{ containerPort: 8080 }] }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+  selector: { app: ${name} }
+  ports: [{ name: http, port: 80, targetPort: 8080 }]
+`;
+}
+
+function httpRoute(name: string, spec: string, namespace = 'web'): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+${spec}`;
+}
+
+async function routeParent(
+  namespace: string,
+  name: string,
+): Promise<Record<string, [string, string]>> {
+  const r = (await custom.getNamespacedCustomObjectStatus({
+    ...GW,
+    namespace,
+    plural: 'httproutes',
+    name,
+  })) as {
+    status?: {
+      parents?: {
+        controllerName: string;
+        conditions: { type: string; status: string; reason: string }[];
+      }[];
+    };
+  };
+  const ours = r.status?.parents?.find(
+    (p) => p.controllerName === 'switchyard.dev/gateway-controller',
+  );
+  return Object.fromEntries((ours?.conditions ?? []).map((c) => [c.type, [c.status, c.reason]]));
+}
+
+async function expectRouteStatus(
+  namespace: string,
+  name: string,
+  want: Record<string, [string, string]>,
+): Promise<void> {
+  await eventually(
+    `HTTPRoute ${namespace}/${name} status ${JSON.stringify(want)}`,
+    async () => {
+      const have = await routeParent(namespace, name);
+      return Object.entries(want).every(([k, v]) => JSON.stringify(have[k]) === JSON.stringify(v))
+        ? true
+        : undefined;
+    },
+    30_000,
+  );
+}
+
+async function certificate(host: string): Promise<void> {
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${host}`,
+    '-addext',
+    `subjectAltName=DNS:${host}`,
+    '-keyout',
+    join(tmp, `${host}.key`),
+    '-out',
+    join(tmp, `${host}.crt`),
+  ]);
+}
+
+async function tlsSecret(namespace: string, name: string, host: string): Promise<void> {
+  await certificate(host);
+  const yaml = await kubectl([
+    'create',
+    'secret',
+    'tls',
+    name,
+    '-n',
+    namespace,
+    `--cert=${join(tmp, `${host}.crt`)}`,
+    `--key=${join(tmp, `${host}.key`)}`,
+    '--dry-run=client',
+    '-o',
+    'yaml',
+  ]);
+  await apply(yaml);
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'sy-ingress-e2e-'));
+  tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY });
+  core = tb.kubeConfig.makeApiClient(CoreV1Api);
+  custom = tb.kubeConfig.makeApiClient(CustomObjectsApi);
+  serving = { name: tb.nodes[0]!.name, ip: tb.nodes[0]!.internalIP };
+  client = tb.nodes[1]!.name;
+
+  await kubectl(['apply', '-f', join(APP, 'crds')]);
+  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  await kubectl([
+    'apply',
+    '-f',
+    join(APP, 'ingressclass.yaml'),
+    '-f',
+    join(APP, 'gatewayclass.yaml'),
+  ]);
+  const deployment = (await readFile(join(APP, 'switchyard-ingress.yaml'), 'utf8')).replace(
+    '      serviceAccountName: switchyard-ingress\n',
+    '      serviceAccountName: switchyard-ingress\n      hostNetwork: true\n      dnsPolicy: ClusterFirstWithHostNet\n',
+  );
+  expect(deployment).toContain('hostNetwork: true');
+  await apply(deployment);
+
+  for (const ns of ['web', 'other', 'team'])
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+  await apply(['echo-a', 'echo-b', 'echo-c'].map((n) => echoPod(n, 'web')).join('---'));
+  await apply(echoPod('echo-d', 'other'));
+  await tlsSecret('web', 'tls-a', 'tls-a.test');
+  await tlsSecret('web', 'tls-b', 'tls-b.test');
+  await tlsSecret('web', 'gw-cert', 'secure.gw.test');
+
+  controllers = await eventually(
+    'two ready switchyard-ingress replicas',
+    async () => {
+      const pods = await core.listNamespacedPod({
+        namespace: 'switchyard-ingress',
+        labelSelector: 'app.kubernetes.io/name=switchyard-ingress',
+      });
+      const ready = pods.items.filter((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return ready.length === 2 ? ready : undefined;
+    },
+    120_000,
+  );
+  await eventually(
+    'echo backends ready',
+    async () => {
+      const pods = [
+        ...(await core.listNamespacedPod({ namespace: 'web' })).items,
+        ...(await core.listNamespacedPod({ namespace: 'other' })).items,
+      ];
+      return pods.length === 4 && pods.every((p) => p.status?.phase === 'Running')
+        ? true
+        : undefined;
+    },
+    60_000,
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await tb?.down();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('deployment', () => {
+  it('runs one replica per node on hostNetwork; one of them holds the status Lease', async () => {
+    expect(controllers.map((p) => p.spec?.nodeName).sort()).toEqual(
+      tb.nodes.map((n) => n.name).sort(),
+    );
+    expect(controllers.every((p) => p.status?.podIP === p.status?.hostIP)).toBe(true);
+    const lease = await eventually('status Lease held', async () => {
+      const out = await kubectl([
+        'get',
+        'lease',
+        '-n',
+        'switchyard-ingress',
+        'switchyard-ingress-status',
+        '-o',
+        'json',
+      ]);
+      const holder = (JSON.parse(out) as { spec?: { holderIdentity?: string } }).spec
+        ?.holderIdentity;
+      return holder ? holder : undefined;
+    });
+    expect(controllers.map((p) => p.metadata?.name)).toContain(lease);
+  });
+});
+
+describe('Ingress', () => {
+  beforeAll(async () => {
+    await apply(`
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: paths, namespace: web }
+spec:
+  ingressClassName: switchyard
+  rules:
+    - host: paths.test
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }
+          - { path: /aaa, pathType: Prefix, backend: { service: { name: echo-b, port: { name: http } } } }
+          - { path: /aaa/bbb, pathType: Prefix, backend: { service: { name: echo-c, port: { number: 80 } } } }
+          - { path: /foo, pathType: Exact, backend: { service: { name: echo-c, port: { number: 80 } } } }
+          - { path: /foo, pathType: Prefix, backend: { service: { name: echo-b, port: { number: 80 } } } }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: wild, namespace: web }
+spec:
+  ingressClassName: switchyard
+  rules:
+    - host: '*.wild.test'
+      http:
+        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-b, port: { number: 80 } } } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: tls, namespace: web }
+spec:
+  ingressClassName: switchyard
+  tls:
+    - { hosts: [tls-a.test], secretName: tls-a }
+    - { hosts: [tls-b.test], secretName: tls-b }
+  rules:
+    - host: tls-a.test
+      http:
+        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }]
+    - host: tls-b.test
+      http:
+        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-b, port: { number: 80 } } } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: not-ours, namespace: web }
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: nginx.test
+      http:
+        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }]
+`);
+  });
+
+  it('follows the Kubernetes path table (longest prefix, element-wise, Exact over Prefix)', async () => {
+    const paths = [
+      '/aaa/ccc',
+      '/aaa/bbb',
+      '/aaa/bbb/',
+      '/aaa/bbbxyz',
+      '/ccc',
+      '/',
+      '/foo',
+      '/foo/',
+      '/fo',
+    ];
+    await expectAnswers(
+      paths.map((path) => ({ host: 'paths.test', path })),
+      ['echo-b', 'echo-c', 'echo-c', 'echo-b', 'echo-a', 'echo-a', 'echo-c', 'echo-b', 'echo-a'],
+    );
+  });
+
+  it('matches *.wild.test for exactly one label; unknown hosts and other classes get 404', async () => {
+    await expectAnswers(
+      ['x.wild.test', 'y.wild.test', 'a.b.wild.test', 'wild.test', 'nginx.test'].map((host) => ({
+        host,
+      })),
+      ['echo-b', 'echo-b', '404', '404', '404'],
+    );
+  });
+
+  it('serves each TLS host its own certificate by SNI and redirects plain HTTP to HTTPS', async () => {
+    await eventually(
+      'both certificates served',
+      async () => {
+        const r = await probe([
+          { scheme: 'https', host: 'tls-a.test', servername: 'tls-a.test' },
+          { scheme: 'https', host: 'tls-b.test', servername: 'tls-b.test' },
+        ]);
+        return r[0]?.cn === 'tls-a.test' && r[1]?.cn === 'tls-b.test' ? r : undefined;
+      },
+      60_000,
+    ).then((r) => expect(r.map(who)).toEqual(['echo-a', 'echo-b']));
+    const plain = await probe([{ host: 'tls-a.test', path: '/x?y=1' }]);
+    expect(plain[0]!.status).toBe(308);
+    expect(plain[0]!.location).toBe('https://tls-a.test/x?y=1');
+  });
+
+  it('sends unmatched requests to a defaultBackend while one exists', async () => {
+    await apply(`
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: fallback, namespace: web }
+spec:
+  ingressClassName: switchyard
+  defaultBackend: { service: { name: echo-c, port: { number: 80 } } }
+`);
+    await expectAnswers(
+      [{ host: 'unknown.test' }, { host: 'paths.test', path: '/aaa' }],
+      ['echo-c', 'echo-b'],
+    );
+    await kubectl(['delete', 'ingress', '-n', 'web', 'fallback']);
+    await expectAnswers([{ host: 'unknown.test' }], ['404']);
+  });
+
+  it('writes status.loadBalancer with the leader node address, only on our Ingresses', async () => {
+    const net = tb.kubeConfig.makeApiClient(NetworkingV1Api);
+    const ips = tb.nodes.map((n) => n.internalIP);
+    const ip = await eventually('Ingress status', async () => {
+      const ing = await net.readNamespacedIngress({ namespace: 'web', name: 'paths' });
+      return ing.status?.loadBalancer?.ingress?.[0]?.ip;
+    });
+    expect(ips).toContain(ip);
+    const theirs = await net.readNamespacedIngress({ namespace: 'web', name: 'not-ours' });
+    expect(theirs.status?.loadBalancer?.ingress ?? []).toEqual([]);
+  });
+});
+
+describe('Gateway API', () => {
+  const viaHttp = (sectionName = 'http'): string =>
+    `  parentRefs: [{ name: gw, sectionName: ${sectionName} }]`;
+  beforeAll(async () => {
+    await apply(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: web }
+spec:
+  gatewayClassName: switchyard
+  listeners:
+    - { name: http, port: 80, protocol: HTTP }
+    - { name: inter, port: 80, protocol: HTTP, hostname: '*.inter.test' }
+    - name: https
+      port: 443
+      protocol: HTTPS
+      hostname: secure.gw.test
+      tls: { mode: Terminate, certificateRefs: [{ name: gw-cert }] }
+---${httpRoute(
+      'matching',
+      `${viaHttp()}
+  hostnames: [match.gw.test]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: / } }, { headers: [{ name: version, value: one }] }]
+      backendRefs: [{ name: echo-a, port: 80 }]
+    - matches: [{ path: { type: PathPrefix, value: /v2 } }, { headers: [{ name: version, value: two }] }]
+      backendRefs: [{ name: echo-b, port: 80 }]`,
+    )}
+---${httpRoute(
+      'order',
+      `${viaHttp()}
+  hostnames: [order.gw.test]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /match } }]
+      backendRefs: [{ name: echo-a, port: 80 }]
+    - matches: [{ path: { type: PathPrefix, value: /match/exact } }]
+      backendRefs: [{ name: echo-b, port: 80 }]
+    - matches: [{ path: { type: Exact, value: /match/exact/one } }]
+      backendRefs: [{ name: echo-c, port: 80 }]
+    - matches: [{ path: { type: PathPrefix, value: /match }, headers: [{ name: X-Pick, value: c }] }]
+      backendRefs: [{ name: echo-c, port: 80 }]`,
+    )}
+---${httpRoute(
+      'across-1',
+      `${viaHttp()}
+  hostnames: [x.across.test]
+  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
+    )}
+---${httpRoute(
+      'across-2',
+      `${viaHttp()}
+  hostnames: ['*.across.test']
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /v2 } }]
+      backendRefs: [{ name: echo-b, port: 80 }]`,
+    )}
+---${httpRoute(
+      'inter',
+      `${viaHttp('inter')}
+  hostnames: [a.inter.test, other.test]
+  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
+    )}
+---${httpRoute(
+      'inter-none',
+      `${viaHttp('inter')}
+  hostnames: [other.test]
+  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
+    )}
+---${httpRoute(
+      'cross',
+      `${viaHttp()}
+  hostnames: [cross.gw.test]
+  rules: [{ backendRefs: [{ name: echo-d, namespace: other, port: 80 }] }]`,
+    )}
+---${httpRoute(
+      'headers',
+      `${viaHttp()}
+  hostnames: [headers.gw.test]
+  rules:
+    - filters:
+        - type: RequestHeaderModifier
+          requestHeaderModifier:
+            set: [{ name: X-Set, value: one }]
+            add: [{ name: X-Add, value: two }]
+            remove: [X-Remove]
+      backendRefs: [{ name: echo-a, port: 80 }]`,
+    )}
+---${httpRoute(
+      'redirect',
+      `${viaHttp()}
+  hostnames: [redirect.gw.test]
+  rules:
+    - filters: [{ type: RequestRedirect, requestRedirect: { hostname: example.org, statusCode: 301 } }]`,
+    )}
+---${httpRoute(
+      'weights',
+      `${viaHttp()}
+  hostnames: [weights.gw.test]
+  rules:
+    - backendRefs:
+        - { name: echo-a, port: 80, weight: 70 }
+        - { name: echo-b, port: 80, weight: 30 }
+        - { name: echo-c, port: 80, weight: 0 }`,
+    )}
+---${httpRoute(
+      'missing',
+      `${viaHttp()}
+  hostnames: [missing.gw.test]
+  rules: [{ backendRefs: [{ name: not-there, port: 80 }] }]`,
+    )}
+---${httpRoute(
+      'secure',
+      `${viaHttp('https')}
+  hostnames: [secure.gw.test]
+  rules: [{ backendRefs: [{ name: echo-c, port: 80 }] }]`,
+    )}
+---${httpRoute(
+      'load',
+      `${viaHttp()}
+  hostnames: [load.gw.test]
+  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
+    )}
+---${httpRoute(
+      'elsewhere',
+      `  parentRefs: [{ name: gw, namespace: web, sectionName: http }]
+  hostnames: [team.gw.test]
+  rules: [{ backendRefs: [{ name: echo-a, namespace: web, port: 80 }] }]`,
+      'team',
+    )}
+`);
+  });
+
+  it('Gateway: addresses, Programmed, listener conditions and attached routes', async () => {
+    const gw = await eventually('Gateway programmed', async () => {
+      const g = (await custom.getNamespacedCustomObjectStatus({
+        ...GW,
+        namespace: 'web',
+        plural: 'gateways',
+        name: 'gw',
+      })) as {
+        status?: {
+          addresses?: { value: string }[];
+          conditions?: { type: string; status: string }[];
+          listeners?: {
+            name: string;
+            attachedRoutes: number;
+            conditions: { type: string; status: string }[];
+          }[];
+        };
+      };
+      const programmed =
+        g.status?.conditions?.find((c) => c.type === 'Programmed')?.status === 'True';
+      // 13 routes in web: 10 on http, inter on inter (inter-none attaches nowhere), secure on https.
+      const http = g.status?.listeners?.find((l) => l.name === 'http')?.attachedRoutes;
+      return programmed && http === 10 ? g.status : undefined;
+    });
+    expect(tb.nodes.map((n) => n.internalIP)).toContain(gw.addresses?.[0]?.value);
+    expect(gw.listeners?.map((l) => [l.name, l.attachedRoutes])).toEqual([
+      ['http', 10],
+      ['inter', 1],
+      ['https', 1],
+    ]);
+    for (const l of gw.listeners ?? [])
+      expect(l.conditions.find((c) => c.type === 'Programmed')?.status).toBe('True');
+    const gc = (await custom.getClusterCustomObjectStatus({
+      ...GW,
+      plural: 'gatewayclasses',
+      name: 'switchyard',
+    })) as {
+      status?: { conditions?: { type: string; status: string }[] };
+    };
+    expect(gc.status?.conditions?.find((c) => c.type === 'Accepted')?.status).toBe('True');
+  });
+
+  it('HTTPRouteMatching / HeaderMatching: path prefixes and header matches choose the rule', async () => {
+    await expectAnswers(
+      [
+        { host: 'match.gw.test', path: '/' },
+        { host: 'match.gw.test', path: '/example' },
+        { host: 'match.gw.test', path: '/', headers: { version: 'one' } },
+        { host: 'match.gw.test', path: '/v2' },
+        { host: 'match.gw.test', path: '/v2/example' },
+        { host: 'match.gw.test', path: '/', headers: { Version: 'two' } },
+      ],
+      ['echo-a', 'echo-a', 'echo-a', 'echo-b', 'echo-b', 'echo-b'],
+    );
+  });
+
+  it('HTTPRoutePathMatchOrder: Exact, then longest prefix, then header matches', async () => {
+    await expectAnswers(
+      [
+        { host: 'order.gw.test', path: '/match/exact/one' },
+        { host: 'order.gw.test', path: '/match/exact/two' },
+        { host: 'order.gw.test', path: '/match/x' },
+        { host: 'order.gw.test', path: '/match/x', headers: { 'X-Pick': 'c' } },
+        { host: 'order.gw.test', path: '/other' },
+      ],
+      ['echo-c', 'echo-b', 'echo-a', 'echo-c', '404'],
+    );
+  });
+
+  it('HTTPRouteMatchingAcrossRoutes: rules of every route covering the host compete', async () => {
+    await expectAnswers(
+      [
+        { host: 'x.across.test', path: '/' },
+        { host: 'x.across.test', path: '/v2' },
+        { host: 'y.across.test', path: '/v2' },
+        { host: 'y.across.test', path: '/' },
+      ],
+      ['echo-a', 'echo-b', 'echo-b', '404'],
+    );
+  });
+
+  it('HTTPRouteHostnameIntersection: only hostnames the listener allows are served', async () => {
+    await expectAnswers([{ host: 'a.inter.test' }, { host: 'other.test' }], ['echo-a', '404']);
+    await expectRouteStatus('web', 'inter', { Accepted: ['True', 'Accepted'] });
+    await expectRouteStatus('web', 'inter-none', {
+      Accepted: ['False', 'NoMatchingListenerHostname'],
+    });
+  });
+
+  it('HTTPRouteReferenceGrant: a cross-namespace backend needs a grant (RefNotPermitted, 500 until then)', async () => {
+    await expectRouteStatus('web', 'cross', {
+      Accepted: ['True', 'Accepted'],
+      ResolvedRefs: ['False', 'RefNotPermitted'],
+    });
+    expect(await answers([{ host: 'cross.gw.test' }])).toEqual(['500']);
+    await apply(`
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: from-web, namespace: other }
+spec:
+  from: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: web }]
+  to: [{ group: '', kind: Service, name: echo-d }]
+`);
+    await expectAnswers([{ host: 'cross.gw.test' }], ['echo-d']);
+    await expectRouteStatus('web', 'cross', { ResolvedRefs: ['True', 'ResolvedRefs'] });
+  });
+
+  it('HTTPRouteCrossNamespace: a route from a namespace the listener does not allow is NotAllowedByListeners', async () => {
+    await expectRouteStatus('team', 'elsewhere', { Accepted: ['False', 'NotAllowedByListeners'] });
+    expect(await answers([{ host: 'team.gw.test' }])).toEqual(['404']);
+  });
+
+  it('HTTPRouteInvalidBackendRefNotFound: BackendNotFound, and 500 for its share', async () => {
+    await expectRouteStatus('web', 'missing', { ResolvedRefs: ['False', 'BackendNotFound'] });
+    expect(await answers([{ host: 'missing.gw.test' }])).toEqual(['500']);
+  });
+
+  it('HTTPRouteRequestHeaderModifier: set, add and remove reach the backend', async () => {
+    const [r] = await probe([
+      { host: 'headers.gw.test', headers: { 'X-Set': 'zero', 'X-Add': 'one', 'X-Remove': 'gone' } },
+    ]);
+    const h = (r!.body as { headers: Record<string, string[]> }).headers;
+    expect(h['X-Set']).toEqual(['one']);
+    expect(h['X-Add']?.join(',').replace(/\s/g, '')).toBe('one,two');
+    expect(h['X-Remove']).toBeUndefined();
+  });
+
+  it('HTTPRouteRedirectHostAndStatus: 301 to the new host', async () => {
+    const [r] = await probe([{ host: 'redirect.gw.test', path: '/some/path?q=1' }]);
+    expect(r!.status).toBe(301);
+    expect(r!.location).toBe('http://example.org/some/path?q=1');
+  });
+
+  it('HTTPRouteWeight: 70/30/0 within ±5% over 500 requests', async () => {
+    const got = await answers([{ host: 'weights.gw.test', repeat: 500 }]);
+    const count = (p: string): number => got.filter((g) => g === p).length;
+    expect(got.length).toBe(500);
+    expect(Math.abs(count('echo-a') - 350)).toBeLessThanOrEqual(25);
+    expect(Math.abs(count('echo-b') - 150)).toBeLessThanOrEqual(25);
+    expect(count('echo-c')).toBe(0);
+  });
+
+  it('HTTPS listener: terminates TLS with the certificateRef by SNI', async () => {
+    const r = await eventually('https listener', async () => {
+      const [x] = await probe([
+        { scheme: 'https', host: 'secure.gw.test', servername: 'secure.gw.test' },
+      ]);
+      return x?.status === 200 ? x : undefined;
+    });
+    expect(r.cn).toBe('secure.gw.test');
+    expect(who(r)).toBe('echo-c');
+  });
+
+  it('a route changed 10 times under load: no failed request, both backends answer', async () => {
+    await expectAnswers([{ host: 'load.gw.test' }], ['echo-a']);
+    const load = tb.execInNode(client, [
+      process.execPath,
+      PROBE,
+      'load',
+      JSON.stringify({
+        address: serving.ip,
+        host: 'load.gw.test',
+        path: '/',
+        durationMs: 6000,
+        concurrency: 8,
+      }),
+    ]);
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 400));
+      const backend = i % 2 === 0 ? 'echo-b' : 'echo-a';
+      await kubectl([
+        'patch',
+        'httproute',
+        '-n',
+        'web',
+        'load',
+        '--type=json',
+        '-p',
+        JSON.stringify([
+          { op: 'replace', path: '/spec/rules/0/backendRefs/0/name', value: backend },
+        ]),
+      ]);
+    }
+    const out = await load;
+    const result = JSON.parse(out.stdout) as {
+      ok: number;
+      failed: number;
+      pods: Record<string, number>;
+      errors: unknown[];
+    };
+    console.log(`ingress e2e: load during route changes: ${JSON.stringify(result)}`);
+    expect(result.failed).toBe(0);
+    expect(result.ok).toBeGreaterThan(100);
+    expect(Object.keys(result.pods).sort()).toEqual(['echo-a', 'echo-b']);
+  });
+
+  it('counts requests per route and status code on /metrics', async () => {
+    const [m] = await probe([{ host: 'metrics', port: 10254, path: '/metrics' }]);
+    const text = m!.body as string;
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('switchyard_ingress_requests_total{') &&
+          l.includes('route="HTTPRoute web/weights"') &&
+          l.includes('code="200"'),
+      );
+    expect(Number(line?.split(' ').pop())).toBeGreaterThanOrEqual(500);
+    expect(text).toMatch(
+      /switchyard_ingress_requests_total\{[^}]*route="HTTPRoute web\/missing"[^}]*code="500"/,
+    );
+  });
+});
