@@ -92,7 +92,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('switchyard-dns main', () => {
+// Starting Node with @kubernetes/client-node takes 2 to 4 s on a busy machine.
+describe('switchyard-dns main', { timeout: 30_000 }, () => {
   it('serves, stays unready without the API, and stops after the lameduck period', async () => {
     proc = launch([
       `--kubeconfig=${join(dir, 'kubeconfig')}`,
