@@ -502,4 +502,50 @@ describe('[sig-network] DNS', () => {
     expect(data(await ask('+notcp', 'api.example.test.'), 'A')).toEqual(['192.0.2.81']);
     expect(await upstreamQueries('api.example.test')).toBe(asked);
   });
+  it('keeps answering through a replica replacement (lameduck, then a new ready pod)', async () => {
+    const [kept, doomed] = [dnsPods[0]!, dnsPods[1]!];
+    const doomedIP = doomed.status!.podIP!;
+    const fqdn = `kubernetes.default.svc.${ZONE}`;
+    await core.deleteNamespacedPod({ namespace: 'kube-system', name: doomed.metadata!.name! });
+    // SIGTERM: unready at once, still answering for the Corefile's `lameduck 5s`.
+    await eventually(
+      'the doomed replica unready',
+      async () => {
+        const r = await tb.execInPod(NS, CLIENT.name, [
+          'curl',
+          '-s',
+          `http://${doomedIP}:8181/ready`,
+        ]);
+        return r.stdout === 'shutting down\n' ? true : undefined;
+      },
+      10_000,
+    );
+    expect(data(await dig(tb, CLIENT, doomedIP, ['+notcp', fqdn]), 'A')).toEqual(['10.96.0.1']);
+    const replacement = await eventually(
+      'a replacement replica ready',
+      async () => {
+        const pods = await core.listNamespacedPod({
+          namespace: 'kube-system',
+          labelSelector: 'k8s-app=kube-dns',
+        });
+        return pods.items.find(
+          (p) =>
+            p.metadata!.name !== kept.metadata!.name &&
+            p.metadata!.name !== doomed.metadata!.name &&
+            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+      },
+      90_000,
+    );
+    // The kept replica answered throughout; the new one answers from its own sync.
+    expect(data(await dig(tb, CLIENT, kept.status!.podIP!, ['+tcp', fqdn]), 'A')).toEqual([
+      '10.96.0.1',
+    ]);
+    const fresh = await dig(tb, CLIENT, replacement.status!.podIP!, [
+      '+notcp',
+      `dns-test-service.${NS}.svc.${ZONE}`,
+    ]);
+    expect(fresh.status).toBe('NOERROR');
+    expect(fresh.answers).toHaveLength(1);
+  });
 });
