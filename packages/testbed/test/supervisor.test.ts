@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,16 +53,20 @@ describe('supervise', () => {
     const t0 = Date.now();
     await polite.stop(5000);
     expect(Date.now() - t0).toBeLessThan(2000);
+    // The child says when its SIGTERM handler is in place: under load a Node start can take
+    // longer than any fixed sleep, and an earlier SIGTERM would end it politely.
+    const armed = `${dir}/armed`;
     const stubborn = supervise({
       argv: [
         process.execPath,
         '-e',
-        `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)`,
+        `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(armed)}, '');
+         setInterval(() => {}, 1000)`,
       ],
       env: process.env,
       log,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => existsSync(armed));
     const t1 = Date.now();
     await stubborn.stop(300);
     expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
