@@ -191,6 +191,7 @@ export async function startSwitchyardIngress(
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
   let writeAgain = false;
+  let loggedProblems = '[]';
 
   const rebuild = (): void => {
     timer = undefined;
@@ -225,8 +226,13 @@ export async function startSwitchyardIngress(
     rebuilds.inc();
     routesGauge.set({ server: 'http' }, state.http.size);
     routesGauge.set({ server: 'https' }, state.https.size);
-    for (const p of state.ingressProblems)
-      logger[p.rejected ? 'warn' : 'info']('ingress problem', { ...p });
+    // Problems are logged when they change, not on every rebuild.
+    const problems = JSON.stringify(state.ingressProblems);
+    if (problems !== loggedProblems) {
+      loggedProblems = problems;
+      for (const p of state.ingressProblems)
+        logger[p.rejected ? 'warn' : 'info']('ingress problem', { ...p });
+    }
     writeStatus();
   };
   schedule = () => {

@@ -71,7 +71,6 @@ export class SecretCache {
       } else {
         // Keep what we had (a transient error must not take a certificate away); retry soon.
         this.logger.warn('cannot read Secret', { secret: k, error: String(e) });
-        this.inFlight.delete(k);
         return;
       }
     } finally {

@@ -13,7 +13,7 @@ export class TlsSync {
 
   constructor(
     private readonly store: TlsStore,
-    private readonly secrets: SecretCache,
+    private readonly secrets: Pick<SecretCache, 'pair'>,
     private readonly logger: Logger,
   ) {}
 

@@ -763,3 +763,47 @@ spec:
     );
   });
 });
+
+describe('leader election', () => {
+  it('when the status writer goes away, the other replica takes the Lease and rewrites status with its address', async () => {
+    const leaseHolder = async (): Promise<string | undefined> => {
+      const out = await kubectl([
+        'get',
+        'lease',
+        '-n',
+        'switchyard-ingress',
+        'switchyard-ingress-status',
+        '-o',
+        'json',
+      ]);
+      return (
+        (JSON.parse(out) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity ||
+        undefined
+      );
+    };
+    const leader = (await leaseHolder())!;
+    const survivor = controllers.find((p) => p.metadata?.name !== leader)!;
+    expect(survivor).toBeDefined();
+    await kubectl(['delete', 'pod', '-n', 'switchyard-ingress', leader, '--wait=false']);
+    await eventually('the survivor holds the Lease', async () =>
+      (await leaseHolder()) === survivor.metadata!.name ? true : undefined,
+    );
+    const net = tb.kubeConfig.makeApiClient(NetworkingV1Api);
+    await apply(`
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: after-failover, namespace: web }
+spec:
+  ingressClassName: switchyard
+  rules: [{ host: late.test }]
+`);
+    for (const name of ['after-failover', 'paths']) {
+      await eventually(`${name} status from the new leader`, async () => {
+        const ing = await net.readNamespacedIngress({ namespace: 'web', name });
+        return ing.status?.loadBalancer?.ingress?.[0]?.ip === survivor.status!.hostIP
+          ? true
+          : undefined;
+      });
+    }
+  });
+});
