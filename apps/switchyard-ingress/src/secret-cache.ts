@@ -4,6 +4,8 @@ import type { SecretState } from './listener-check.js';
 
 interface Entry {
   state: Exclude<SecretState, 'unknown'>;
+  /** Reads in a row that found it missing or unusable (the retry delay doubles with each). */
+  misses: number;
   pair?: CertificatePair;
   resourceVersion?: string;
   readAt: number;
@@ -19,12 +21,18 @@ export class SecretCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Set<string>();
 
+  /**
+   * `retryMs`: how soon a Secret that was missing or unusable is read again (a certificate is
+   * often created just after the Ingress that names it), doubling up to `resyncMs`, the wait
+   * between reads of a usable one.
+   */
   constructor(
     private readonly client: KubeClient,
     private readonly logger: Logger,
     private readonly resyncMs: number,
-    /** Called after a read changed what we know. */
+    /** Called after a read changed what we know, and when a retry is due. */
     private readonly onChange: () => void,
+    private readonly retryMs = Math.min(resyncMs, 5000),
   ) {}
 
   readonly state = (namespace: string, name: string): SecretState =>
@@ -41,9 +49,16 @@ export class SecretCache {
     for (const k of this.entries.keys()) if (!want.has(k)) this.entries.delete(k);
     for (const k of want) {
       const e = this.entries.get(k);
-      if (this.inFlight.has(k) || (e && now - e.readAt < this.resyncMs)) continue;
+      const wait = e ? this.delay(e) : 0;
+      if (this.inFlight.has(k) || (e && now - e.readAt < wait)) continue;
       void this.read(k);
     }
+  }
+
+  private delay(e: Entry): number {
+    return e.state === 'ok'
+      ? this.resyncMs
+      : Math.min(this.resyncMs, this.retryMs * 2 ** (e.misses - 1));
   }
 
   private async read(k: string): Promise<void> {
@@ -56,6 +71,7 @@ export class SecretCache {
       >('GET', objectPath({ version: 'v1', plural: 'secrets', namespace }, name));
       next = {
         state: 'ok',
+        misses: 0,
         readAt: Date.now(),
         resourceVersion: secret.metadata.resourceVersion ?? '',
       };
@@ -67,7 +83,7 @@ export class SecretCache {
       }
     } catch (e) {
       if (e instanceof KubeApiError && e.status === 404) {
-        next = { state: 'missing', readAt: Date.now() };
+        next = { state: 'missing', misses: 0, readAt: Date.now() };
       } else {
         // Keep what we had (a transient error must not take a certificate away); retry soon.
         this.logger.warn('cannot read Secret', { secret: k, error: String(e) });
@@ -77,7 +93,10 @@ export class SecretCache {
       this.inFlight.delete(k);
     }
     const old = this.entries.get(k);
+    if (next.state !== 'ok') next.misses = (old && old.state !== 'ok' ? old.misses : 0) + 1;
     this.entries.set(k, next);
     if (old?.state !== next.state || old.resourceVersion !== next.resourceVersion) this.onChange();
+    // No informer event will announce the Secret: ask for a rebuild when the retry is due.
+    if (next.state !== 'ok') setTimeout(this.onChange, this.delay(next)).unref();
   }
 }

@@ -388,6 +388,34 @@ spec:
     expect(plain[0]!.location).toBe('https://tls-a.test/x?y=1');
   });
 
+  it('serves a certificate whose Secret is created after the Ingress naming it', async () => {
+    await apply(`
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: late-tls, namespace: web }
+spec:
+  ingressClassName: switchyard
+  tls: [{ hosts: [tls-c.test], secretName: tls-c }]
+  rules:
+    - host: tls-c.test
+      http:
+        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-c, port: { number: 80 } } } }]
+`);
+    await expectAnswers([{ host: 'tls-c.test' }], ['308']);
+    await tlsSecret('web', 'tls-c', 'tls-c.test');
+    const r = await eventually(
+      'the late certificate served',
+      async () => {
+        const [x] = await probe([
+          { scheme: 'https', host: 'tls-c.test', servername: 'tls-c.test' },
+        ]);
+        return x?.cn === 'tls-c.test' ? x : undefined;
+      },
+      30_000,
+    );
+    expect(who(r)).toBe('echo-c');
+  });
+
   it('sends unmatched requests to a defaultBackend while one exists', async () => {
     await apply(`
 apiVersion: networking.k8s.io/v1
