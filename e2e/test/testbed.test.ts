@@ -24,7 +24,8 @@ let tb: Testbed;
 let core: CoreV1Api;
 
 beforeAll(async () => {
-  tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY });
+  // This suite is about the reference bridge itself (its conflist, host-local cache, no overlay).
+  tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY, cni: 'reference-bridge' });
   core = tb.kubeConfig.makeApiClient(CoreV1Api);
 });
 

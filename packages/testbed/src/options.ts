@@ -3,6 +3,11 @@ import { cidrsOverlap, formatCidr, formatIpv4, parseIpv4Cidr } from './ipv4.js';
 
 /** How a node gets its CNI configuration. */
 export type CniMode =
+  /**
+   * The Switchyard distribution's pod network: nodes start as with `external`, then the testbed
+   * applies `apps/switchyard-cni/manifests/switchyard-cni.yaml` and waits until every node is Ready.
+   */
+  | 'switchyard'
   /** The testbed writes a reference bridge + host-local conflist with the node's podCIDR. */
   | 'reference-bridge'
   /** Someone else (a CNI node agent) writes the conflist into the node's net.d directory. */
@@ -54,6 +59,7 @@ export const DEFAULT_NAME = 'main';
 export const DEFAULT_STATE_ROOT = '/run/switchyard-testbed';
 export const NAME_PATTERN = /^[a-z0-9]{1,12}$/;
 export const MAX_NODES = 20;
+export const CNI_MODES: readonly CniMode[] = ['switchyard', 'reference-bridge', 'external'];
 
 /** Checks the options and fills in defaults; throws TestbedOptionError on bad input. */
 export function resolveOptions(options: TestbedOptions = {}): ResolvedOptions {
@@ -101,11 +107,11 @@ export function resolveOptions(options: TestbedOptions = {}): ResolvedOptions {
     }
   }
   const nodeIPs = Array.from({ length: nodes }, (_, i) => formatIpv4(underlay.network + 2 + i));
-  const cni = options.cni ?? 'reference-bridge';
-  if (cni !== 'reference-bridge' && cni !== 'external') {
+  const cni = options.cni ?? 'switchyard';
+  if (!CNI_MODES.includes(cni)) {
     throw new TestbedOptionError(
       'cni',
-      `must be "reference-bridge" or "external", got ${String(cni)}`,
+      `must be one of ${CNI_MODES.join(', ')}, got ${String(cni)}`,
     );
   }
   const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;

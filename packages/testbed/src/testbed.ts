@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { isProcessAlive, processStartTime } from '@switchyard/linux';
+import { isProcessAlive, processStartTime, run } from '@switchyard/linux';
 import { REPO_ROOT, findBinaries } from './binaries.js';
 import { apiserverArgv, controllerManagerArgv, etcdArgv, schedulerArgv } from './control-plane.js';
 import { isRecordAlive, spawnDaemon } from './daemon.js';
@@ -27,6 +27,11 @@ import {
   readState,
   writeState,
 } from './state.js';
+import {
+  SWITCHYARD_CNI_MANIFEST,
+  checkSwitchyardCniBuilt,
+  switchyardCniManifest,
+} from './switchyard-cni.js';
 import { type TeardownReport, teardown } from './teardown.js';
 import { type Testbed, attach } from './testbed-handle.js';
 import { waitFor } from './wait.js';
@@ -46,6 +51,7 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
   const log = options.log ?? ((): void => undefined);
   const layout = testbedLayout(opts.name, opts.stateDir, opts.nodes);
   const bins = await findBinaries();
+  if (opts.cni === 'switchyard') checkSwitchyardCniBuilt(opts.name);
   const existing = await readState(layout.stateFile).catch(() => undefined);
   if (existing) refuseIfInUse(existing);
   const swept = await teardown(layout.netnsPrefix, layout.stateDir);
@@ -178,9 +184,14 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(layout.kubeconfig);
     await waitForCluster(kubeConfig, layout, opts, deadline);
+    if (opts.cni === 'switchyard') {
+      await installSwitchyardCni(state.kubectl, layout, opts);
+      log(`applied ${SWITCHYARD_CNI_MANIFEST}`);
+      await waitForNodes(kubeConfig, layout, opts, deadline, 'Ready', nodeReady);
+    }
     state.phase = 'ready';
     await writeState(layout.stateFile, state);
-    const what = opts.cni === 'external' ? 'registered (CNI external)' : 'Ready';
+    const what = opts.cni === 'external' ? 'registered (CNI external)' : `Ready (CNI ${opts.cni})`;
     log(`${opts.nodes} nodes ${what} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return attach(state, layout, kubeConfig);
   } catch (e) {
@@ -286,26 +297,15 @@ async function waitForCluster(
   deadline: number,
 ): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const logs = [
-    logFile(layout, 'kube-controller-manager'),
-    ...layout.nodeNames.map((n) => logFile(layout, `node-${n}`)),
-  ];
-  // With an external CNI the nodes stay NotReady until its agent writes their conflists, which
-  // happens after `up` (the agent is deployed onto the testbed), so only registration is awaited.
-  const external = opts.cni === 'external';
-  await waitFor(
-    `${opts.nodes} ${external ? 'registered' : 'Ready'} nodes with podCIDRs`,
-    async () => {
-      const nodes = (await core.listNode()).items;
-      const done = nodes.filter(
-        (n) =>
-          layout.nodeNames.includes(n.metadata?.name ?? '') &&
-          (external ? Boolean(n.spec?.podCIDR) : nodeReady(n)),
-      );
-      return done.length === layout.nodeNames.length ? true : undefined;
-    },
-    { timeoutMs: opts.readyTimeoutMs, deadline, logs },
-  );
+  // With an agent-written conflist (external, switchyard) nodes stay NotReady until the agent runs
+  // on them, which needs the cluster first: here only registration with a podCIDR is awaited.
+  if (opts.cni === 'reference-bridge') {
+    await waitForNodes(kubeConfig, layout, opts, deadline, 'Ready', nodeReady);
+  } else {
+    await waitForNodes(kubeConfig, layout, opts, deadline, 'registered', (n) =>
+      Boolean(n.spec?.podCIDR),
+    );
+  }
   // Pods cannot be created before the ServiceAccount admission finds `default`.
   await waitFor(
     'the default ServiceAccount',
@@ -313,8 +313,46 @@ async function waitForCluster(
       (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' }))
         ? true
         : undefined,
-    { timeoutMs: opts.readyTimeoutMs, deadline, logs },
+    { timeoutMs: opts.readyTimeoutMs, deadline, logs: clusterLogs(layout) },
   );
+}
+
+async function waitForNodes(
+  kubeConfig: KubeConfig,
+  layout: TestbedLayout,
+  opts: ResolvedOptions,
+  deadline: number,
+  what: string,
+  done: (node: V1Node) => boolean,
+): Promise<void> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await waitFor(
+    `${opts.nodes} ${what} nodes with podCIDRs`,
+    async () => {
+      const nodes = (await core.listNode()).items;
+      const ok = nodes.filter((n) => layout.nodeNames.includes(n.metadata?.name ?? '') && done(n));
+      return ok.length === layout.nodeNames.length ? true : undefined;
+    },
+    { timeoutMs: opts.readyTimeoutMs, deadline, logs: clusterLogs(layout) },
+  );
+}
+
+/** `kubectl apply` of the Switchyard CNI manifest, with this testbed's cluster CIDR. */
+async function installSwitchyardCni(
+  kubectl: string,
+  layout: TestbedLayout,
+  opts: ResolvedOptions,
+): Promise<void> {
+  await run([kubectl, `--kubeconfig=${layout.kubeconfig}`, 'apply', '-f', '-'], {
+    input: switchyardCniManifest(opts.clusterCidr),
+  });
+}
+
+function clusterLogs(layout: TestbedLayout): string[] {
+  return [
+    logFile(layout, 'kube-controller-manager'),
+    ...layout.nodeNames.map((n) => logFile(layout, `node-${n}`)),
+  ];
 }
 
 function nodeReady(node: V1Node): boolean {

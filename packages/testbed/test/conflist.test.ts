@@ -4,6 +4,7 @@ import { loadConfList } from '@switchyard/cni-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONFLIST_NAME,
+  portMappings,
   referenceConflist,
   runtimeConf,
   writeConflist,
@@ -35,8 +36,10 @@ describe('node CNI configuration', () => {
       namespace: 'ns',
       name: 'p',
       uid: 'u',
+      portMappings: [],
     });
     expect(rt.ifName).toBe('eth0');
+    expect(rt.capabilityArgs).toBeUndefined();
     expect(rt.args).toEqual([
       ['IgnoreUnknown', '1'],
       ['K8S_POD_NAMESPACE', 'ns'],
@@ -44,5 +47,41 @@ describe('node CNI configuration', () => {
       ['K8S_POD_INFRA_CONTAINER_ID', 'c1'],
       ['K8S_POD_UID', 'u'],
     ]);
+  });
+
+  it('hands the containers hostPorts to portMappings plugins, as kubelet does', () => {
+    const ports = portMappings({
+      spec: {
+        containers: [
+          { name: 'a', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81 }] },
+          {
+            name: 'b',
+            ports: [{ containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '172.31.1.2' }],
+          },
+        ],
+      },
+    });
+    expect(ports).toEqual([
+      { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+      { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '172.31.1.2' },
+    ]);
+    const rt = runtimeConf({
+      containerId: 'c1',
+      netnsPath: '/run/netns/x',
+      namespace: 'ns',
+      name: 'p',
+      uid: 'u',
+      portMappings: ports,
+    });
+    expect(rt.capabilityArgs).toEqual({ portMappings: ports });
+    // hostNetwork pods use the node's ports directly.
+    expect(
+      portMappings({
+        spec: {
+          hostNetwork: true,
+          containers: [{ name: 'a', ports: [{ containerPort: 80, hostPort: 80 }] }],
+        },
+      }),
+    ).toEqual([]);
   });
 });

@@ -1,6 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ContainerEnvError, containerEnv, expandVars } from '../src/node-runtime/container-env.js';
+import {
+  ContainerEnvError,
+  configMapNames,
+  containerEnv,
+  expandVars,
+} from '../src/node-runtime/container-env.js';
 
 const pod: V1Pod = {
   metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { app: 'web' } },
@@ -71,6 +76,33 @@ describe('container environment', () => {
         ctx,
       ),
     ).toThrow(/spec\.bogus/);
+  });
+
+  it('takes values from ConfigMap keys and lets the pod env override the image env', () => {
+    const spec = {
+      name: 'agent',
+      env: [
+        { name: 'CIDR', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'cluster-cidr' } } },
+        {
+          name: 'OPT',
+          valueFrom: { configMapKeyRef: { name: 'cfg', key: 'absent', optional: true } },
+        },
+        { name: 'HOME_OVERRIDE', value: '$(SWITCHYARD_HOME)/bin' },
+        { name: 'SWITCHYARD_HOME', value: '/pod' },
+      ],
+    };
+    const env = containerEnv({ ...pod, spec: { containers: [spec] } }, spec, {
+      ...ctx,
+      imageEnv: { SWITCHYARD_HOME: '/image' },
+      configMaps: new Map([['cfg', { 'cluster-cidr': '10.244.0.0/16' }]]),
+    });
+    expect(env.CIDR).toBe('10.244.0.0/16');
+    expect(env).not.toHaveProperty('OPT');
+    expect(env.HOME_OVERRIDE).toBe('/image/bin');
+    expect(env.SWITCHYARD_HOME).toBe('/pod');
+    expect(configMapNames({ spec: { containers: [spec, spec] } })).toEqual(['cfg']);
+    // A missing ConfigMap (or key) that is not optional stops the container, naming the key.
+    expect(() => containerEnv(pod, spec, ctx)).toThrow(/configmap cfg has no key cluster-cidr/);
   });
 
   it('expands $(VAR) in command arguments, as kubelet does', () => {

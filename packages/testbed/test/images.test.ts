@@ -7,6 +7,7 @@ const pod: V1Pod = { metadata: { name: 'web-1', namespace: 'shop' } };
 const ctx = {
   node: '/usr/bin/node',
   echoMain: '/x/echo-main.js',
+  repoRoot: '/ws',
   workspaceBins: new Map([['switchyard-dns', '/ws/apps/switchyard-dns/dist/main.js']]),
 };
 
@@ -70,7 +71,7 @@ describe('images', () => {
     );
     expect(r).toEqual({
       argv: ['/usr/bin/node', '/ws/apps/switchyard-dns/dist/main.js', '--port=53', '-v'],
-      env: {},
+      env: { SWITCHYARD_HOME: '/ws' },
     });
     const bad = resolveImage(c({ image: 'switchyard/switchyard', command: ['bash'] }), pod, ctx);
     expect(bad).toMatchObject({ reason: 'CreateContainerError' });

@@ -14,7 +14,8 @@ describe('resolveOptions', () => {
     expect(o.serviceCidr).toBe('10.96.0.0/16');
     expect(o.kubernetesServiceIP).toBe('10.96.0.1');
     expect(o.clusterDNS).toBe('10.96.0.10');
-    expect(o.cni).toBe('reference-bridge');
+    expect(o.cni).toBe('switchyard');
+    expect(resolveOptions({ cni: 'reference-bridge' }).cni).toBe('reference-bridge');
   });
 
   it('derives addresses from a custom underlay and service range', () => {

@@ -10,6 +10,10 @@ export interface EnvContext {
   nodeDir?: string;
   apiserverHost: string;
   apiserverPort: number;
+  /** The image's own environment (Dockerfile ENV): the base the pod's `env` overrides. */
+  imageEnv?: Readonly<Record<string, string>>;
+  /** The data of the ConfigMaps the pod's env refers to, read when its sandbox was made. */
+  configMaps?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /** An env var the testbed cannot provide (e.g. from a Secret); the container does not start. */
@@ -42,6 +46,7 @@ export function containerEnv(
     KUBERNETES_SERVICE_HOST: ctx.apiserverHost,
     KUBERNETES_SERVICE_PORT: String(ctx.apiserverPort),
     KUBERNETES_SERVICE_PORT_HTTPS: String(ctx.apiserverPort),
+    ...ctx.imageEnv,
   };
   if (ctx.kubeconfig) env.KUBECONFIG = ctx.kubeconfig;
   if (ctx.serviceAccountDir) env.SWITCHYARD_SERVICEACCOUNT_DIR = ctx.serviceAccountDir;
@@ -53,9 +58,16 @@ export function containerEnv(
       env[v.name] = expandVars(v.value, env);
     } else if (v.valueFrom?.fieldRef) {
       env[v.name] = fieldRef(pod, v.valueFrom.fieldRef.fieldPath, ctx);
+    } else if (v.valueFrom?.configMapKeyRef) {
+      const { name = '', key, optional } = v.valueFrom.configMapKeyRef;
+      const value = ctx.configMaps?.get(name)?.[key];
+      if (value !== undefined) env[v.name] = value;
+      else if (!optional) {
+        throw new ContainerEnvError(`env ${v.name}: configmap ${name} has no key ${key}`);
+      }
     } else if (v.valueFrom) {
       throw new ContainerEnvError(
-        `env ${v.name}: only value and fieldRef are supported in the testbed`,
+        `env ${v.name}: only value, fieldRef and configMapKeyRef are supported in the testbed`,
       );
     } else {
       env[v.name] = '';
@@ -99,4 +111,16 @@ function fieldRef(pod: V1Pod, path: string, ctx: EnvContext): string {
     default:
       throw new ContainerEnvError(`fieldRef ${path} is not supported`);
   }
+}
+
+/** The ConfigMaps a pod's containers take env values from (kubelet reads them before starting). */
+export function configMapNames(pod: V1Pod): string[] {
+  const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  const names = specs.flatMap((c) =>
+    (c.env ?? []).flatMap((v) => {
+      const ref = v.valueFrom?.configMapKeyRef;
+      return ref?.name ? [ref.name] : [];
+    }),
+  );
+  return [...new Set(names)];
 }

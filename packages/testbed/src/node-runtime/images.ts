@@ -13,6 +13,8 @@ export interface ImageContext {
   node: string;
   /** The echo server's entry point. */
   echoMain: string;
+  /** Where the Switchyard image's files are (the repository; `SWITCHYARD_HOME` in its env). */
+  repoRoot: string;
   /** Executable name -> script, from the workspace packages' `bin` fields. */
   workspaceBins: ReadonlyMap<string, string>;
 }
@@ -81,7 +83,8 @@ export function resolveImage(
           message: `the ${SWITCHYARD_IMAGE} image runs one of [${[...ctx.workspaceBins.keys()].join(', ')}] as command[0], got ${JSON.stringify(bin ?? null)}`,
         };
       }
-      return { argv: [ctx.node, script, ...rest, ...args], env: {} };
+      // SWITCHYARD_HOME locates the image's other files, e.g. the CNI shim the agent installs.
+      return { argv: [ctx.node, script, ...rest, ...args], env: { SWITCHYARD_HOME: ctx.repoRoot } };
     }
     default:
       return {

@@ -35,7 +35,8 @@ export class NodeRuntime implements PodEvents {
     this.api = nodeApi(config.kubeconfig);
     this.network = new PodNetwork(
       `${config.dir}/net.d`,
-      config.cniBinDirs,
+      // The node's own bin dir first (a kind node's /opt/cni/bin): CNI agents install plugins there.
+      [`${config.dir}/cni-bin`, ...config.cniBinDirs],
       `${config.dir}/cni-cache`,
     );
     this.sandboxes = new Sandboxes(config, this.network, this.api, log);
@@ -45,6 +46,7 @@ export class NodeRuntime implements PodEvents {
     this.images = {
       node: process.execPath,
       echoMain: ECHO_MAIN,
+      repoRoot: config.repoRoot,
       workspaceBins: workspaceBins(config.repoRoot),
     };
   }

@@ -16,6 +16,8 @@ export interface ContainerContext {
   log: Logger;
   /** Posts an event about this pod. */
   event: (type: EventType, reason: string, message: string) => void;
+  /** ConfigMaps referenced by the pod's env, by name (missing ones are absent). */
+  configMaps: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 interface RunningContainer {
@@ -104,11 +106,13 @@ export class PodContainers {
         nodeDir: this.ctx.config.dir,
         apiserverHost: this.ctx.config.apiserverHost,
         apiserverPort: this.ctx.config.apiserverPort,
+        configMaps: this.ctx.configMaps,
+        imageEnv: image.env,
       });
       return {
         // kubelet expands $(VAR) in command and args with the container's environment.
         argv: image.argv.map((a) => expandVars(a, env)),
-        env: { ...env, ...image.env },
+        env,
         netns: sandbox.netns,
         log: `${this.ctx.sandboxes.podDir(sandbox.uid)}/${spec.name}.log`,
         pidFile: `${this.ctx.sandboxes.podDir(sandbox.uid)}/${spec.name}.pid`,

@@ -5,6 +5,7 @@ import {
   type RuntimeConf,
   loadConfList,
 } from '@switchyard/cni-spec';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { NetworkReadiness } from './node-status.js';
 
 export const CONFLIST_NAME = '10-testbed-bridge.conflist';
@@ -16,6 +17,34 @@ export interface PodAttachment {
   namespace: string;
   name: string;
   uid: string;
+  portMappings: PortMapping[];
+}
+
+/** One hostPort, as kubelet hands it to CNI plugins with the `portMappings` capability. */
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIP?: string;
+}
+
+/** The hostPorts of a pod's containers (kubelet's portMappings; hostNetwork pods have none). */
+export function portMappings(pod: V1Pod): PortMapping[] {
+  if (pod.spec?.hostNetwork) return [];
+  return (pod.spec?.containers ?? []).flatMap((c) =>
+    (c.ports ?? []).flatMap((p) =>
+      p.hostPort
+        ? [
+            {
+              hostPort: p.hostPort,
+              containerPort: p.containerPort,
+              protocol: (p.protocol ?? 'TCP').toLowerCase() as PortMapping['protocol'],
+              ...(p.hostIP ? { hostIP: p.hostIP } : {}),
+            },
+          ]
+        : [],
+    ),
+  );
 }
 
 /**
@@ -128,5 +157,6 @@ export function runtimeConf(a: PodAttachment): RuntimeConf {
       ['K8S_POD_INFRA_CONTAINER_ID', a.containerId],
       ['K8S_POD_UID', a.uid],
     ],
+    ...(a.portMappings.length ? { capabilityArgs: { portMappings: a.portMappings } } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { NodeRuntimeConfig } from './config.js';
 import type { RestartPolicy } from './container.js';
 import type { EventRecorder } from './events.js';
 import type { ImageContext } from './images.js';
+import { configMapNames } from './container-env.js';
 import { type Logger, errorMessage, httpStatus } from './logger.js';
 import { type ContainerContext, PodContainers, pendingView } from './pod-containers.js';
 import {
@@ -171,10 +172,34 @@ export class PodWorker {
     }
     const event: PodEvent = (type, reason, message) =>
       this.deps.events.record(this.pod, type, reason, message);
-    this.running = new PodContainers(this.pod, this.sandbox, { ...this.deps, event }, () =>
-      this.kick(),
+    const configMaps = await this.readConfigMaps();
+    this.running = new PodContainers(
+      this.pod,
+      this.sandbox,
+      { ...this.deps, event, configMaps },
+      () => this.kick(),
     );
     this.running.start();
+  }
+
+  /** The env's ConfigMaps as the node may read them (the Node authorizer allows referenced ones). */
+  private async readConfigMaps(): Promise<Map<string, Record<string, string>>> {
+    const namespace = this.pod.metadata?.namespace ?? 'default';
+    const found = new Map<string, Record<string, string>>();
+    for (const name of configMapNames(this.pod)) {
+      try {
+        const cm = await this.deps.api.core.readNamespacedConfigMap({ name, namespace });
+        found.set(name, cm.data ?? {});
+      } catch (e) {
+        // The container then fails with CreateContainerConfigError naming the key.
+        this.deps.log('warn', 'configmap not readable', {
+          pod: this.key,
+          name,
+          error: errorMessage(e),
+        });
+      }
+    }
+    return found;
   }
 
   private scheduleRetry(): void {

@@ -7,7 +7,12 @@ import { killProcessesIn } from '../teardown.js';
 import type { NodeApi } from './api.js';
 import type { NodeRuntimeConfig } from './config.js';
 import { type Logger, errorMessage } from './logger.js';
-import type { PodAttachment, PodNetwork } from './pod-network.js';
+import {
+  type PodAttachment,
+  type PodNetwork,
+  type PortMapping,
+  portMappings,
+} from './pod-network.js';
 import { renderHosts, renderResolvConf } from './resolv-conf.js';
 
 /** A pod's sandbox: its namespace and attachment, recorded on disk before anything is made. */
@@ -19,6 +24,8 @@ export interface SandboxRecord {
   hostNetwork: boolean;
   containerId: string;
   podIP?: string;
+  /** The CNI `portMappings` capability args (the containers' hostPorts), sent at ADD and DEL. */
+  portMappings?: PortMapping[];
   /** The pod's ServiceAccount kubeconfig and token directory, when one is mounted. */
   kubeconfig?: string;
   serviceAccountDir?: string;
@@ -50,6 +57,7 @@ export class Sandboxes {
       netns: hostNetwork ? this.config.netns : podNetns(this.config.netnsPrefix, meta.uid!),
       hostNetwork,
       containerId,
+      portMappings: portMappings(pod),
     };
     const dir = this.podDir(record.uid);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -198,5 +206,6 @@ function attachment(r: SandboxRecord): PodAttachment {
     namespace: r.namespace,
     name: r.name,
     uid: r.uid,
+    portMappings: r.portMappings ?? [],
   };
 }
