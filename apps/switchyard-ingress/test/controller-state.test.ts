@@ -341,3 +341,37 @@ describe('HTTPRoute attachment and status', () => {
     expect(cond(parent(s, 'infra/cross'), 'ResolvedRefs')).toEqual(['True', 'ResolvedRefs']);
   });
 });
+
+describe('bad input', () => {
+  it('a rule that does not compile is left out and reported; the rest of the world still serves', () => {
+    const gw = gateway([HTTP, { name: 'odd', port: 80, protocol: 'HTTP', hostname: 'not a host' }]);
+    const s = computeState(
+      snapshot({
+        gateways: [gw],
+        httpRoutes: [
+          route('half', 'infra', [{ name: 'gw', sectionName: 'http' }], {
+            rules: [
+              {
+                matches: [{ path: { type: 'RegularExpression', value: '/(' } }],
+                backendRefs: [{ name: 'svc', port: 80 }],
+              },
+              { backendRefs: [{ name: 'svc', port: 80 }] },
+            ],
+          }),
+          route('odd', 'infra', [{ name: 'gw', sectionName: 'odd' }]),
+        ],
+        ingresses: [ingress('mine', 'switchyard')],
+      }),
+      CFG,
+    );
+    const half = s.routeParents.get('infra/half')![0]!;
+    expect(cond(half, 'Accepted')).toEqual(['True', 'Accepted']);
+    expect(cond(half, 'PartiallyInvalid')).toEqual(['True', 'UnsupportedValue']);
+    expect(cond(s.routeParents.get('infra/odd')![0], 'Accepted')).toEqual([
+      'False',
+      'UnsupportedValue',
+    ]);
+    // The Ingress route and the good rule are served.
+    expect(s.http.size).toBe(2);
+  });
+});
