@@ -1,12 +1,11 @@
-// switchyard-ingress in the testbed: the controller deployed from its own manifests (the
-// Deployment made hostNetwork, as the testbed has no hostPort: each replica serves ports 80/443
-// and 10254 in its node's namespace, which is what hostPort gives in kind), the Gateway API CRDs
-// from manifests/crds, echo backends as pods, and real HTTP(S) sent from the other node's
-// namespace to the controller's node address. Backends are pinned to the first node: pods on
-// different nodes cannot reach each other until the Switchyard overlay is in the testbed, so only
-// the replica on that node can forward (the other one takes part in leader election).
+// switchyard-ingress in the testbed: the controller deployed from its own manifests unchanged
+// (2 replicas, one per node, hostPort 80/443 handed to the Switchyard CNI as portMappings, as in
+// kind), the Gateway API CRDs from manifests/crds, echo backends as pods, and real HTTP(S) sent
+// from the other node's namespace to the first node's address. Backends are pinned to the first
+// node (nodeName), so the replica answering does not depend on cross-node pod traffic; the other
+// replica takes part in leader election.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,12 +214,9 @@ beforeAll(async () => {
     '-f',
     join(APP, 'gatewayclass.yaml'),
   ]);
-  const deployment = (await readFile(join(APP, 'switchyard-ingress.yaml'), 'utf8')).replace(
-    '      serviceAccountName: switchyard-ingress\n',
-    '      serviceAccountName: switchyard-ingress\n      hostNetwork: true\n      dnsPolicy: ClusterFirstWithHostNet\n',
-  );
-  expect(deployment).toContain('hostNetwork: true');
-  await apply(deployment);
+  // As applied in kind: pods with hostPort 80/443 (the testbed hands them to the Switchyard CNI
+  // as portMappings).
+  await kubectl(['apply', '-f', join(APP, 'switchyard-ingress.yaml')]);
 
   for (const ns of ['web', 'other', 'team'])
     await core.createNamespace({ body: { metadata: { name: ns } } });
@@ -265,11 +261,14 @@ afterAll(async () => {
 });
 
 describe('deployment', () => {
-  it('runs one replica per node on hostNetwork; one of them holds the status Lease', async () => {
+  it('runs one replica per node with hostPort 80/443; one of them holds the status Lease', async () => {
     expect(controllers.map((p) => p.spec?.nodeName).sort()).toEqual(
       tb.nodes.map((n) => n.name).sort(),
     );
-    expect(controllers.every((p) => p.status?.podIP === p.status?.hostIP)).toBe(true);
+    for (const p of controllers) {
+      expect(p.spec?.hostNetwork ?? false).toBe(false);
+      expect(p.spec?.containers[0]?.ports?.map((x) => x.hostPort)).toEqual([80, 443, undefined]);
+    }
     const lease = await eventually('status Lease held', async () => {
       const out = await kubectl([
         'get',
@@ -775,8 +774,16 @@ spec:
   });
 
   it('counts requests per route and status code on /metrics', async () => {
-    const [m] = await probe([{ host: 'metrics', port: 10254, path: '/metrics' }]);
-    const text = m!.body as string;
+    const pod = controllers.find((p) => p.spec?.nodeName === serving.name)!;
+    const r = await tb.execInPod('switchyard-ingress', pod.metadata!.name!, [
+      'curl',
+      '-s',
+      '--max-time',
+      '5',
+      'http://127.0.0.1:10254/metrics',
+    ]);
+    const m = { body: r.stdout };
+    const text = m.body;
     const line = text
       .split('\n')
       .find(
