@@ -21,13 +21,17 @@ const agents: { child: ChildProcess; log: string[] }[] = [];
 async function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined>,
-  ms = 60_000,
+  ms = 120_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn().catch(() => undefined);
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      // The agents' own words are what explains a timeout.
+      const logs = agents.map((a, i) => `agent ${i}:\n${a.log.join('').slice(-3000)}`).join('\n');
+      throw new Error(`timed out waiting for ${what}\n${logs}`);
+    }
     await sleep(250);
   }
 }
@@ -122,7 +126,7 @@ describe('switchyard-agent with Kubernetes', () => {
       return stdout.includes('switchyard.1') ? stdout : undefined;
     });
     expect(routes).toMatch(/onlink/);
-  }, 120_000);
+  }, 240_000);
 
   it('gives pods on two nodes addresses from their podCIDRs; they ping each other across the overlay', async () => {
     const names = tb.nodes.map((n, i) => ({ pod: `p${i}`, node: n.name }));
@@ -149,5 +153,5 @@ describe('switchyard-agent with Kubernetes', () => {
     }
     const r = await tb.execInPod('default', 'p0', ['ping', '-c', '2', '-W', '2', ips[1]!]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });

@@ -163,12 +163,8 @@ async function del(ctx: PluginContext, args: CmdArgs): Promise<void> {
   const { nl, release } = ctx.hostRtnl();
   try {
     const podNetns = args.netns ? ctx.podNetnsPath(args.netns) : undefined;
-    await deletePodInterface(
-      nl,
-      hostVethName(args.containerId, args.ifName),
-      podNetns,
-      args.ifName,
-    );
+    const hostVeth = hostVethName(args.containerId, args.ifName);
+    await deletePodInterface(nl, hostVeth, podNetns, args.ifName, ctx.deleteHostLink);
   } finally {
     release();
   }
