@@ -31,7 +31,10 @@ let node1IP: string;
 let node2IP: string;
 
 beforeAll(async () => {
-  tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY });
+  // Pinned to the reference bridge this suite was written against: on the host's br_netfilter a
+  // pod reaching itself through its Service is bridged back out of its own port, which needs the
+  // port's hairpin mode; the reference bridge sets it (hairpinMode), switchyard-cni does not yet.
+  tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY, cni: 'reference-bridge' });
   core = tb.kubeConfig.makeApiClient(CoreV1Api);
   [node1, node2] = tb.nodes.map((n) => n.name) as [string, string];
   [node1IP, node2IP] = tb.nodes.map((n) => n.internalIP) as [string, string];
