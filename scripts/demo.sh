@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: a 3-node testbed (a real control plane; nodes and pods as network namespaces), an echo
-# Deployment and Service, pods spread over the nodes, a request from one pod to another on the
-# same node. The testbed stays up for exploring; `switchyard testbed down` removes all of it.
+# The demo: a 3-node testbed (a real control plane; nodes and pods as network namespaces) with
+# the Switchyard pod network (switchyard-agent DaemonSet from its manifest, VXLAN between nodes),
+# an echo Deployment and Service, pods spread over the nodes, requests from one pod to another on
+# the same node and on another node. The testbed stays up for exploring; `switchyard testbed down` removes all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_NO_CLOUD=true NX_TUI=false
@@ -11,6 +12,10 @@ bash scripts/bootstrap.sh
 npx nx run @switchyard/cli:build --skip-sync --output-style=static >/dev/null
 # npm links a workspace's bin only when its target exists, and dist/ did not exist at install time.
 npm rebuild --ignore-scripts --loglevel=error >/dev/null
+# The pod network the testbed installs: the agent (TypeScript) and the CNI shim (static C) it copies
+# onto each node.
+npx tsc -b apps/switchyard-cni/tsconfig.lib.json
+npm run build:shim -w @switchyard/app-cni --silent >/dev/null
 
 if [ -x node_modules/.bin/switchyard ]; then SW="npx switchyard"; else SW="node apps/switchyard/dist/main.js"; fi
 sw() { $SW "$@"; }
@@ -53,6 +58,9 @@ YAML
 sw testbed kubectl rollout status deployment/echo --timeout=120s
 sw testbed kubectl wait --for=condition=Ready pod/client --timeout=60s
 
+say "The pod network: one switchyard-agent per node (DaemonSet, hostNetwork) made every node Ready"
+sw testbed kubectl -n kube-system get daemonset,pods -l app=switchyard-agent -o wide
+
 say "Pods, scheduled across the nodes, each with an address from its node's podCIDR"
 sw testbed kubectl get nodes -o custom-columns=NODE:.metadata.name,INTERNAL-IP:.status.addresses[0].address,POD-CIDR:.spec.podCIDR
 sw testbed kubectl get pods -o wide
@@ -71,15 +79,28 @@ echo
 echo "\$ $SW testbed exec client -- curl -s http://$target_ip:8080/demo"
 sw testbed exec client -- curl -s "http://$target_ip:8080/demo"
 echo
-echo "(pods on different nodes cannot reach each other yet: the reference bridge plugin has no"
-echo " overlay. The Switchyard CNI brings VXLAN between nodes; Services get addresses but no"
-echo " forwarding until the Switchyard service proxy runs.)"
+
+remote=$(sw testbed kubectl get pods -l app=echo --field-selector "spec.nodeName!=$client_node" \
+  -o jsonpath='{.items[0].metadata.name} {.items[0].status.podIP} {.items[0].spec.nodeName}')
+read -r remote_pod remote_ip remote_node <<<"$remote"
+client_ip=$(sw testbed kubectl get pod client -o jsonpath='{.status.podIP}')
+say "A request from pod client ($client_ip on $client_node) to pod $remote_pod ($remote_ip on $remote_node), over VXLAN"
+echo "\$ $SW testbed exec client -- curl -s http://$remote_ip:8080/hostname"
+sw testbed exec client -- curl -s "http://$remote_ip:8080/hostname"
+echo
+echo "\$ $SW testbed exec client -- curl -s http://$remote_ip:8080/clientip   # no NAT: the client pod's own address"
+sw testbed exec client -- curl -s "http://$remote_ip:8080/clientip"
+echo
+echo "\$ $SW testbed exec node/$client_node -- ip route show dev switchyard.1   # one route per other node"
+sw testbed exec "node/$client_node" -- ip route show dev switchyard.1
+echo "(Services get addresses but no forwarding until the Switchyard service proxy runs.)"
 
 say "The testbed is still up. Explore it:"
 cat <<EOT
   $SW testbed status
   $SW testbed kubectl get pods -o wide
-  $SW testbed exec client -- curl -s http://$target_ip:8080/clientip
+  $SW testbed exec client -- curl -s http://$remote_ip:8080/clientip
+  $SW testbed exec client -- ping -c 3 $remote_ip
   $SW testbed exec node/$client_node -- ip -br addr
   export KUBECONFIG=$(sw testbed status --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).kubeconfig))')
 Tear it down (every namespace, process and file it made):
