@@ -173,6 +173,7 @@ export class PodWorker {
     const event: PodEvent = (type, reason, message) =>
       this.deps.events.record(this.pod, type, reason, message);
     const configMaps = await this.readConfigMaps();
+    if (this.finished) return; // the runtime stopped meanwhile: start nothing
     this.running = new PodContainers(
       this.pod,
       this.sandbox,
