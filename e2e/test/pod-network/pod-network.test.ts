@@ -4,6 +4,7 @@
 // pod, pod to the outside masqueraded to the node's address, hostPort, an agent restart under an
 // open connection, and a removed node's routes withdrawn from the others.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { type Netns, createNetns, run, sweepStaleNetns } from '@switchyard/linux';
 import { ECHO_IMAGE, type Testbed, TOOLBOX_IMAGE, startTestbed } from '@switchyard/testbed';
@@ -146,6 +147,13 @@ describe('pod network (switchyard-agent from its manifest, VXLAN between nodes)'
       const agent = await agentPod(n.name);
       expect(agent?.spec?.hostNetwork).toBe(true);
       expect(agent?.spec?.serviceAccountName).toBe('switchyard-agent');
+      // The agent installed the shim into the node's CNI bin dir and wrote the conflist there.
+      const dir = tb.nodeDir(n.name);
+      expect(statSync(`${dir}/cni-bin/switchyard`).mode & 0o111).not.toBe(0);
+      const conflist = JSON.parse(readFileSync(`${dir}/net.d/10-switchyard.conflist`, 'utf8')) as {
+        plugins: { type: string; mtu: number }[];
+      };
+      expect(conflist.plugins[0]).toMatchObject({ type: 'switchyard', mtu: 1450 });
     }
     const cidrs = Object.fromEntries(
       (await core.listNode()).items.map((n) => [n.metadata!.name!, n.spec!.podCIDR!]),
