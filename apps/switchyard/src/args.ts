@@ -1,3 +1,5 @@
+import { CNI_MODES, type CniMode } from '@switchyard/testbed';
+
 /** A command line the CLI could not understand; the message says what was expected. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -11,7 +13,7 @@ export type Command =
       name?: string;
       nodes?: number;
       underlay?: string;
-      cni?: 'reference-bridge' | 'external';
+      cni?: CniMode;
     }
   | { kind: 'down'; name?: string }
   | { kind: 'status'; name?: string; json: boolean }
@@ -23,7 +25,7 @@ export type ExecTarget = { node: string } | { namespace: string; pod: string };
 
 export const USAGE = `usage:
   switchyard demo                                   (runs npm run demo: a 3-node testbed tour)
-  switchyard testbed up [--nodes N] [--name NAME] [--underlay CIDR] [--cni reference-bridge|external]
+  switchyard testbed up [--nodes N] [--name NAME] [--underlay CIDR] [--cni switchyard|reference-bridge|external]
   switchyard testbed down [--name NAME]
   switchyard testbed status [--name NAME] [--json]
   switchyard testbed kubectl ARGS...
@@ -60,9 +62,7 @@ export function parseArgs(argv: readonly string[]): Command {
       }
       const cni = flags['--cni'];
       if (cni !== undefined) {
-        if (cni !== 'reference-bridge' && cni !== 'external') {
-          throw new UsageError('--cni is reference-bridge or external');
-        }
+        if (!isCniMode(cni)) throw new UsageError(`--cni is one of ${CNI_MODES.join(', ')}`);
         cmd.cni = cni;
       }
       return cmd;
@@ -168,4 +168,8 @@ function parseFlags(
     }
   }
   return out;
+}
+
+function isCniMode(value: string): value is CniMode {
+  return (CNI_MODES as readonly string[]).includes(value);
 }

@@ -24,6 +24,12 @@ describe('switchyard command line', () => {
     });
   });
 
+  it('accepts every testbed CNI mode for --cni', () => {
+    for (const cni of ['switchyard', 'reference-bridge', 'external']) {
+      expect(parseArgs(['testbed', 'up', '--cni', cni])).toEqual({ kind: 'up', cni });
+    }
+  });
+
   it('parses down, status and kubectl (whose arguments pass through untouched)', () => {
     expect(parseArgs(['testbed', 'down', '--name', 'x'])).toEqual({ kind: 'down', name: 'x' });
     expect(parseArgs(['testbed', 'status', '--json'])).toEqual({ kind: 'status', json: true });

@@ -1,6 +1,7 @@
 export { TestbedOptionError, TestbedStateError, TestbedTimeoutError } from './errors.js';
 export {
   type CniMode,
+  CNI_MODES,
   DEFAULT_NAME,
   DEFAULT_STATE_ROOT,
   type ResolvedOptions,
