@@ -2,13 +2,6 @@
 // executable is dist/main.js (switchyard-proxy).
 export { BoundedFrequencyRunner, type BoundedRunnerOptions } from './bounded-runner.js';
 export { HealthCheckServers } from './health-check-servers.js';
-export {
-  NodeNotReadyError,
-  type NodeObject,
-  ZONE_LABEL,
-  nodeInfo,
-  sameNodeInfo,
-} from './node-info.js';
 export { deleteTable, nftApply, tableIntact } from './nft-table.js';
 export {
   type LogLevel,

@@ -11,10 +11,13 @@ import {
   type EndpointSlice,
   HEADLESS_LABEL,
   type NodeInfo,
+  NodeNotReadyError,
+  type NodeObject,
   SERVICE_PROXY_NAME_LABEL,
   type Service,
+  nodeInfo,
+  sameNodeInfo,
 } from '@switchyard/proxy-rules';
-import { NodeNotReadyError, type NodeObject, nodeInfo, sameNodeInfo } from './node-info.js';
 import type { ProxyOptions } from './options.js';
 import { Proxier } from './proxier.js';
 

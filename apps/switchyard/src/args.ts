@@ -19,7 +19,16 @@ export type Command =
   | { kind: 'status'; name?: string; json: boolean }
   | { kind: 'kubectl'; args: string[] }
   | { kind: 'exec'; target: ExecTarget; command: string[] }
-  | { kind: 'logs'; namespace: string; pod: string; container?: string };
+  | { kind: 'logs'; namespace: string; pod: string; container?: string }
+  | {
+      kind: 'explain-service';
+      namespace: string;
+      service: string;
+      node?: string;
+      from: 'pod' | 'node' | 'outside';
+      source?: string;
+      name?: string;
+    };
 
 export type ExecTarget = { node: string } | { namespace: string; pod: string };
 
@@ -32,6 +41,9 @@ export const USAGE = `usage:
   switchyard testbed exec [-n NAMESPACE] POD -- CMD...
   switchyard testbed exec node/NAME -- CMD...
   switchyard testbed logs [-n NAMESPACE] POD [-c CONTAINER]
+  switchyard explain service [NAMESPACE/]SERVICE [--node NODE] [--from pod|node|outside]
+                             [--source IP] [--name NAME]
+                                                    (where a packet to the service goes on a node)
 
 The testbed is named "main" unless --name or SWITCHYARD_TESTBED says otherwise.`;
 
@@ -45,6 +57,7 @@ export function parseArgs(argv: readonly string[]): Command {
     if (verb !== undefined) throw new UsageError('demo takes no arguments');
     return { kind: 'demo' };
   }
+  if (group === 'explain') return parseExplain(verb, rest);
   if (group !== 'testbed') throw new UsageError(`unknown command ${JSON.stringify(group)}`);
   switch (verb) {
     case undefined:
@@ -168,6 +181,30 @@ function parseFlags(
     }
   }
   return out;
+}
+
+function parseExplain(what: string | undefined, args: readonly string[]): Command {
+  if (what !== 'service') throw new UsageError('explain knows one subject: service');
+  const [target, ...rest] = args;
+  if (target === undefined || target.startsWith('-')) {
+    throw new UsageError('explain service needs [NAMESPACE/]SERVICE');
+  }
+  const slash = target.indexOf('/');
+  const flags = parseFlags(rest, ['--node', '--from', '--source', '--name'], []);
+  const from = flags['--from'] ?? 'pod';
+  if (from !== 'pod' && from !== 'node' && from !== 'outside') {
+    throw new UsageError('--from is pod, node or outside');
+  }
+  const cmd: Extract<Command, { kind: 'explain-service' }> = {
+    kind: 'explain-service',
+    namespace: slash < 0 ? 'default' : target.slice(0, slash),
+    service: slash < 0 ? target : target.slice(slash + 1),
+    from,
+  };
+  if (flags['--node'] !== undefined) cmd.node = flags['--node'];
+  if (flags['--source'] !== undefined) cmd.source = flags['--source'];
+  if (flags['--name'] !== undefined) cmd.name = flags['--name'];
+  return cmd;
 }
 
 function isCniMode(value: string): value is CniMode {

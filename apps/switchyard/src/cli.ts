@@ -1,4 +1,5 @@
 import { type Command, USAGE, UsageError, parseArgs } from './args.js';
+import { explainServiceCommand } from './explain-command.js';
 import { demo, down, exec, kubectl, logs, status, up } from './testbed-commands.js';
 
 /** Runs one `switchyard` command line; resolves with the process exit code. */
@@ -34,6 +35,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await exec(cmd.target, cmd.command);
       case 'logs':
         return await logs(cmd);
+      case 'explain-service':
+        return await explainServiceCommand(cmd);
     }
   } catch (e) {
     console.error(`switchyard: ${e instanceof Error ? e.message : String(e)}`);

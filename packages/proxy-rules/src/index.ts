@@ -1,5 +1,12 @@
 export { ModelError, TraceError } from './errors.js';
 export * from './model.js';
+export {
+  NodeNotReadyError,
+  type NodeObject,
+  ZONE_LABEL,
+  nodeInfo,
+  sameNodeInfo,
+} from './node-object.js';
 export { type CompileOptions, type Compiled, DEFAULT_TABLE, compile } from './compile.js';
 export type { ResolvedEndpoint, ServicePortInfo, Skipped, L4Proto } from './service-ports.js';
 export { type HealthCheck, healthCheckResponse } from './health-checks.js';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { NodeInfo } from '@switchyard/proxy-rules';
+import type { NodeInfo } from './model.js';
 
 /** The fields of a Node the proxy reads (the API object's JSON fits as is). */
 export interface NodeObject {

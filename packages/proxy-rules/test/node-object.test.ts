@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeNotReadyError, nodeInfo, sameNodeInfo } from '../src/node-info.js';
+import { NodeNotReadyError, nodeInfo, sameNodeInfo } from '../src/node-object.js';
 
 const node = {
   metadata: { name: 'node-1', labels: { 'topology.kubernetes.io/zone': 'zone-a' } },
