@@ -20,6 +20,9 @@ export default defineConfig({
         test: {
           name: 'netns',
           sequence: { groupOrder: 1 },
+          // Real packets on a shared 2-core machine: one retry absorbs a scheduling stall; a
+          // test that fails twice is a failure.
+          retry: 1,
           include: sources.map((d) => `${d}/*/test/**/*.netns.test.ts`),
           exclude: ['**/node_modules/**', '**/dist/**'],
           pool: 'forks',
@@ -32,6 +35,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           sequence: { groupOrder: 2 },
+          retry: 1,
           include: ['e2e/test/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
           pool: 'forks',

@@ -110,12 +110,13 @@ export async function startEcho(ns: Netns, name: string, port: number): Promise<
 }
 
 // Makes `count` connections one after another; prints one JSON line with the replies or the
-// error codes (ECONNREFUSED for a REJECT, TIMEOUT for a drop).
+// error codes (ECONNREFUSED for a REJECT, TIMEOUT for a drop: nothing within 3 s, generous because a loaded
+// 2-core machine can take over a second for the first IPv6 neighbour exchange).
 const CLIENT = `
 const net = require('node:net'), dgram = require('node:dgram');
 const [host, port, proto, count, sport] = process.argv.slice(1);
 const once = () => new Promise((resolve) => {
-  const timer = setTimeout(() => { resolve('TIMEOUT'); try { s.destroy(); } catch {} try { u.close(); } catch {} }, 1500);
+  const timer = setTimeout(() => { resolve('TIMEOUT'); try { s.destroy(); } catch {} try { u.close(); } catch {} }, 3000);
   let s, u;
   if (proto === 'udp') {
     u = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
