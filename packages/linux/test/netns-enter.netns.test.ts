@@ -1,14 +1,9 @@
 import { readlinkSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetnsError, inNetns, liveNetns, sweepStaleNetns, withNetns } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { NetnsError, inNetns, withNetns } from '../src/index.js';
+import { netnsLifecycle } from './helpers.js';
 
-beforeAll(async () => {
-  await sweepStaleNetns();
-});
-
-afterAll(() => {
-  expect(liveNetns()).toEqual([]);
-});
+netnsLifecycle();
 
 /** `net:[4026532xyz]` of this thread right now. */
 const current = (): string => readlinkSync('/proc/thread-self/ns/net');

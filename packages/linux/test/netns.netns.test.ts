@@ -1,25 +1,18 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CommandError,
   NetnsError,
   createNetns,
   createVethPair,
   listNetns,
-  liveNetns,
   processStartTime,
   sweepStaleNetns,
   withNetns,
 } from '../src/index.js';
+import { netnsLifecycle } from './helpers.js';
 
-beforeAll(async () => {
-  await sweepStaleNetns();
-});
-
-afterAll(() => {
-  // Every test removes what it made; anything here is a cleanup bug.
-  expect(liveNetns()).toEqual([]);
-});
+netnsLifecycle();
 
 describe('network namespaces', () => {
   it('two namespaces joined by a veth pair ping each other, and nothing is left afterwards', async () => {

@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   NftError,
   NftTransaction,
   createVethPair,
   listNftRuleset,
   listNftTable,
-  liveNetns,
   ruleCounter,
-  sweepStaleNetns,
   withNetns,
 } from '../src/index.js';
+import { netnsLifecycle } from './helpers.js';
 
-beforeAll(async () => {
-  await sweepStaleNetns();
-});
-
-afterAll(() => {
-  expect(liveNetns()).toEqual([]);
-});
+netnsLifecycle();
 
 describe('nftables transactions inside a namespace', () => {
   it('applies a whole transaction, drops real packets, and reads counters back as typed JSON', async () => {

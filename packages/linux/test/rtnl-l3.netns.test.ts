@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   InvalidAddressError,
   Rtnl,
@@ -17,21 +17,13 @@ import {
   listFdb,
   listNeighbours,
   listRoutes,
-  liveNetns,
   setLink,
   setNeighbour,
-  sweepStaleNetns,
   withNetns,
 } from '../src/index.js';
-import { ipJson } from './helpers.js';
+import { ipJson, netnsLifecycle } from './helpers.js';
 
-beforeAll(async () => {
-  await sweepStaleNetns();
-});
-
-afterAll(() => {
-  expect(liveNetns()).toEqual([]);
-});
+netnsLifecycle();
 
 describe('addresses, routes, neighbours and FDB entries over rtnetlink', () => {
   it('adds and removes addresses (IPv4 and IPv6) and lists them', async () => {

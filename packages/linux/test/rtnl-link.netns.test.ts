@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   NetlinkError,
   NetnsError,
@@ -11,21 +11,13 @@ import {
   deleteLink,
   getLink,
   listLinks,
-  liveNetns,
   netnsId,
   setLink,
-  sweepStaleNetns,
   withNetns,
 } from '../src/index.js';
-import { ipJson } from './helpers.js';
+import { ipJson, netnsLifecycle } from './helpers.js';
 
-beforeAll(async () => {
-  await sweepStaleNetns();
-});
-
-afterAll(() => {
-  expect(liveNetns()).toEqual([]);
-});
+netnsLifecycle();
 
 interface IpLink {
   ifname: string;

@@ -1,22 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SysctlError,
-  createVethPair,
-  liveNetns,
-  readSysctl,
-  sweepStaleNetns,
-  withNetns,
-  writeSysctl,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { SysctlError, createVethPair, readSysctl, withNetns, writeSysctl } from '../src/index.js';
+import { netnsLifecycle } from './helpers.js';
 
-beforeAll(async () => {
-  await sweepStaleNetns();
-});
-
-afterAll(() => {
-  expect(liveNetns()).toEqual([]);
-});
+netnsLifecycle();
 
 const rootForwarding = (): string => readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
 
