@@ -1,4 +1,5 @@
 import {
+  isSelfUpstream,
   DnsCache,
   Forwarder,
   Resolver,
@@ -97,19 +98,13 @@ async function usableUpstreams(config: DnsConfig, options: RuntimeOptions): Prom
       ? config.forward.upstreams
       : (await readResolvConf(config.forward.resolvConf)).nameservers;
   // Forwarding to ourselves would bounce each query until it times out (CoreDNS's `loop`).
-  const usable = all.filter((u) => !isSelf(u, options));
+  const usable = all.filter(
+    (u) => !isSelfUpstream(u, options.host, options.port, options.nameserverIps),
+  );
   for (const u of all)
     if (!usable.includes(u))
       options.log('warn', 'dropping an upstream that is this server itself', {
         upstream: `${u.host}:${u.port}`,
       });
   return usable;
-}
-
-/** An upstream on our port at one of our addresses, or on loopback when we listen everywhere. */
-function isSelf(u: Upstream, { host, port, nameserverIps }: RuntimeOptions): boolean {
-  if (u.port !== port || port === 0) return false;
-  if (u.host === host || nameserverIps.includes(u.host)) return true;
-  const wildcard = host === '0.0.0.0' || host === '::';
-  return wildcard && (u.host === '::1' || /^127\./.test(u.host));
 }

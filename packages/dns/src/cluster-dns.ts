@@ -2,9 +2,9 @@ import { DnsCache } from './cache.js';
 import { Forwarder } from './forwarder.js';
 import { QueryHandler, type Logger } from './handler.js';
 import { createMetrics, type DnsMetrics } from './metrics.js';
-import { ipFamily } from './ip.js';
 import { readResolvConf, type Upstream } from './resolv-conf.js';
 import { Resolver, type ResolverOptions } from './resolver.js';
+import { isSelfUpstream } from './self-upstream.js';
 import { startDnsServer, type DnsServer, type DnsServerOptions } from './server.js';
 import { Zone } from './zone.js';
 
@@ -50,7 +50,7 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
   const configured = options.upstreams ?? (await readResolvConf(options.resolvConf)).nameservers;
   // Forwarding to ourselves would loop each query until it times out (CoreDNS's `loop` plugin
   // exists for this: a pod's resolv.conf naming 127.0.0.53 reaches the pod's own port 53).
-  const upstreams = configured.filter((u) => !isSelf(u, host, port));
+  const upstreams = configured.filter((u) => !isSelfUpstream(u, host, port));
   for (const u of configured)
     if (!upstreams.includes(u))
       options.log?.('warn', 'dropping an upstream that is this server itself', { upstream: u });
@@ -90,13 +90,4 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
     log: options.log,
   });
   return { zone, resolver, metrics, server, close: () => server.close() };
-}
-
-/** An upstream on our own port at our own address, or on loopback when we listen everywhere. */
-function isSelf(u: Upstream, host: string, port: number): boolean {
-  if (u.port !== port || port === 0) return false;
-  if (u.host === host) return true;
-  const wildcard = host === '0.0.0.0' || host === '::';
-  const loopback = u.host === '::1' || (ipFamily(u.host) === 4 && u.host.startsWith('127.'));
-  return wildcard && loopback;
 }

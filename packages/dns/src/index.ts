@@ -78,4 +78,5 @@ export {
 export { startUdpServer, type BoundServer, type UdpServerOptions } from './udp-server.js';
 export { startTcpServer, type TcpServerOptions } from './tcp-server.js';
 export { startDnsServer, type DnsServer, type DnsServerOptions } from './server.js';
+export { isSelfUpstream } from './self-upstream.js';
 export { startClusterDns, type ClusterDns, type ClusterDnsOptions } from './cluster-dns.js';
