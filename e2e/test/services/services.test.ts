@@ -256,9 +256,14 @@ describe('[sig-network] Services on switchyard-proxy', () => {
     );
     expect(client!.split(':')[0]).toBe(tb.options.labIP);
     // node-2 has no local endpoint: outside traffic is dropped there, and its health check says so.
-    expect(await probeFromLab(tb, ['http', `http://${node2IP}:${port}/hostname`])).toEqual([
-      'TIMEOUT',
-    ]);
+    // node-2's proxy syncs on its own schedule: until it has the service, nothing listens on the
+    // NodePort and the kernel refuses, so wait for that to end before asserting the drop.
+    const dropped = await until(
+      'NodePort rules on node-2',
+      () => probeFromLab(tb, ['http', `http://${node2IP}:${port}/hostname`]),
+      (r) => r[0] !== 'REFUSED',
+    );
+    expect(dropped).toEqual(['TIMEOUT']);
     const [healthy] = await probeFromLab(tb, ['http', `http://${node1IP}:${hc}/`]);
     expect(JSON.parse(healthy!)).toMatchObject({ localEndpoints: 3 });
     const [unhealthy] = await probeFromLab(tb, ['http', `http://${node2IP}:${hc}/`]);
