@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: sources.map((d) => `${d}/*/test/**/*.test.ts`),
+          include: [...sources.map((d) => `${d}/*/test/**/*.test.ts`), 'docs/test/**/*.test.ts'],
           exclude: ['**/*.netns.test.ts', '**/node_modules/**', '**/dist/**'],
         },
       },
