@@ -54,6 +54,7 @@ export {
   type VxlanInfo,
   type VxlanOptions,
 } from './link.js';
+export { getBridgePort, setBridgePortHairpin, type BridgePort } from './bridge-port.js';
 export {
   addAddress,
   deleteAddress,
