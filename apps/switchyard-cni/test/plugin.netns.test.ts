@@ -80,6 +80,25 @@ describe('switchyard plugin through the shim and the agent', () => {
     });
     expect(check.exitCode, check.stdout).toBe(0);
     expect(check.stdout).toBe('');
+    // Every pod's bridge port is in hairpin mode (a pod reaching itself through its Service VIP);
+    // CHECK notices when someone turns it off.
+    const hairpin = async (): Promise<Record<string, boolean | undefined>> => {
+      const { stdout } = await lab.node.exec(['bridge', '-d', '-j', 'link', 'show']);
+      const ports = JSON.parse(stdout || '[]') as { ifname: string; hairpin?: boolean }[];
+      return Object.fromEntries(ports.map((p) => [p.ifname, p.hairpin]));
+    };
+    const vethA = hostVethName('pod-a', 'eth0');
+    expect(await hairpin()).toEqual({ [vethA]: true, [hostVethName('pod-b', 'eth0')]: true });
+    await lab.node.exec(['bridge', 'link', 'set', 'dev', vethA, 'hairpin', 'off']);
+    const unpinned = await lab.cni({
+      verb: 'CHECK',
+      containerId: 'pod-a',
+      netns: a.path,
+      conf: { ...lab.pluginConf(), prevResult: ra.json },
+    });
+    expect(unpinned.exitCode).not.toBe(0);
+    expect(unpinned.stdout).toMatch(/not in hairpin mode/);
+    await lab.node.exec(['bridge', 'link', 'set', 'dev', vethA, 'hairpin', 'on']);
 
     const del = await lab.cni({ verb: 'DEL', containerId: 'pod-a', netns: a.path });
     expect(del.exitCode, del.stdout).toBe(0);

@@ -5,9 +5,11 @@ import {
   addRoute,
   createVeth,
   deleteLink,
+  getBridgePort,
   getLink,
   listAddresses,
   listRoutes,
+  setBridgePortHairpin,
   setLink,
   type Link,
 } from '@switchyard/linux';
@@ -36,7 +38,7 @@ export interface PodInterface {
 
 /**
  * Creates the veth with its pod end made directly inside the pod namespace (it never appears on
- * the host under a clashing name), enslaves the host end to the bridge, and gives the pod end its
+ * the host under a clashing name), enslaves the host end to the bridge in hairpin mode, and gives the pod end its
  * addresses and a default route per family via the bridge. On failure the pair is deleted again.
  */
 export async function createPodInterface(
@@ -67,7 +69,7 @@ export async function createPodInterface(
       ]);
       if (!hostLink || !podLink) throw new NetlinkError(`find veth ${spec.hostVeth}`, 'ENODEV');
       await Promise.all([
-        setLink(host, hostLink.index, { master: spec.bridgeIndex, up: true }),
+        attachToBridge(host, hostLink.index, spec.bridgeIndex),
         configurePodSide(pod, podLink.index, spec.addresses),
       ]);
       return { host: hostLink, pod: podLink };
@@ -79,6 +81,16 @@ export async function createPodInterface(
   } finally {
     pod.close();
   }
+}
+
+/**
+ * Enslaves the host end and turns on hairpin mode on its port, as the reference bridge plugin's
+ * hairpinMode does: a pod reaching its own Service VIP is DNATed back to itself, and under
+ * br_netfilter that frame must leave through the port it came in on.
+ */
+async function attachToBridge(host: Rtnl, index: number, bridgeIndex: number): Promise<void> {
+  await setLink(host, index, { master: bridgeIndex, up: true });
+  await setBridgePortHairpin(host, index, true);
 }
 
 async function configurePodSide(
@@ -126,13 +138,16 @@ export async function deletePodInterface(
 
 /**
  * CHECK: the pod end exists, is up, holds every address and a default route per family via its
- * gateway, and the host end is enslaved to the bridge.
+ * gateway, and the host end is enslaved to the bridge in hairpin mode.
  */
 export async function checkPodInterface(host: Rtnl, spec: PodInterfaceSpec): Promise<void> {
   const hostLink = await getLink(host, spec.hostVeth);
   if (!hostLink) throw checkFailed(`host veth ${spec.hostVeth} is missing`);
   if (hostLink.master !== spec.bridgeIndex) {
     throw checkFailed(`host veth ${spec.hostVeth} is not on the bridge`);
+  }
+  if (!(await getBridgePort(host, hostLink.index)).hairpin) {
+    throw checkFailed(`host veth ${spec.hostVeth} is not in hairpin mode`);
   }
   const pod = openPod(spec.podNetns);
   try {
