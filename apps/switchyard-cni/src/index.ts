@@ -2,6 +2,14 @@
 // dist/agent/main.js (switchyard-agent), dist/plugin/standalone.js and the C shim.
 export { Agent } from './agent/agent.js';
 export { AgentOptionError, parseAgentOptions, type AgentOptions } from './agent/options.js';
+export {
+  FALLBACK_DIR_NAME,
+  NodeInstallError,
+  SHIM_NAME,
+  installFallback,
+  installShim,
+  type InstalledFallback,
+} from './agent/node-install.js';
 export { buildConflist, writeConflist, type ConflistInput } from './agent/conflist.js';
 export { AGENT_TABLE, installMasquerade, masqueradeTransaction } from './agent/masquerade.js';
 export { findLeaks, type LeakScan } from './agent/leak-finder.js';

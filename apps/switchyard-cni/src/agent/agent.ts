@@ -1,5 +1,3 @@
-import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import { Registry, startHealthServer, type HealthServer, type Logger } from '@switchyard/kube';
 import { Rtnl, listLinks } from '@switchyard/linux';
 import {
@@ -25,6 +23,7 @@ import { buildConflist, writeConflist } from './conflist.js';
 import { KubeSource } from './kube-source.js';
 import { findLeaks } from './leak-finder.js';
 import { installMasquerade } from './masquerade.js';
+import { installFallback, installShim } from './node-install.js';
 import type { AgentOptions } from './options.js';
 import type { ShimRequest, ShimResponse } from './shim-protocol.js';
 
@@ -73,6 +72,8 @@ export class Agent {
   private vtepMac: string | undefined;
   private annotated = false;
   private conflistWritten = false;
+  /** What the conflist names for the shim's fallback: the options', or the copy installed. */
+  private standalone: { node: string; script: string };
   private syncing: Promise<void> | undefined;
   private resync = false;
   private gcTimer: NodeJS.Timeout | undefined;
@@ -87,6 +88,7 @@ export class Agent {
     private readonly log: Logger,
     private readonly store: OwnedDiskStore,
   ) {
+    this.standalone = { node: options.standaloneNode, script: options.standaloneScript };
     this.overlay =
       options.overlayMode === 'none'
         ? undefined
@@ -177,7 +179,14 @@ export class Agent {
       logger: this.log.child({ component: 'cni-server' }),
     });
     this.log.info('serving the plugin', { socket: o.socket, store: this.store.dir });
-    if (o.installShim) this.installShim(o.installShim);
+    if (o.installShim && installShim(o.installShim, o.cniBinDir)) {
+      this.log.info('installed the plugin shim', { dir: o.cniBinDir });
+    }
+    if (o.installFallback) {
+      const fallback = installFallback(o.installFallback, process.execPath, o.cniBinDir);
+      this.standalone = { node: fallback.nodeBinary, script: fallback.standaloneScript };
+      if (fallback.changed) this.log.info('installed the standalone fallback', this.standalone);
+    }
     if (o.podCidrs.length === 0) {
       if (!o.nodeName) throw new Error('--node-name (or NODE_NAME) is needed without --pod-cidr');
       this.kube = await KubeSource.connect(o.kubeconfig, o.nodeName, this.log, this.metrics);
@@ -267,8 +276,8 @@ export class Agent {
         mtu,
         dataDir: o.ipamDataDir,
         agentSocket: o.socket,
-        nodeBinary: o.standaloneNode,
-        standaloneScript: o.standaloneScript,
+        nodeBinary: this.standalone.node,
+        standaloneScript: this.standalone.script,
       }),
     );
     if (changed) this.log.info('wrote the conflist', { dir: o.cniConfDir, podCidrs, mtu });
@@ -321,24 +330,6 @@ export class Agent {
     if (o.mtu !== undefined) return o.mtu;
     const overhead = config.mode === 'direct' ? 0 : vxlanOverhead(nodeIp.includes(':') ? 6 : 4);
     return this.underlay.mtu - overhead;
-  }
-
-  /**
-   * Copies the shim into the CNI bin dir under the plugin type's name, `switchyard` (a runtime
-   * execs `<bin dir>/<type>`), via temp + rename so a running exec never sees half a file.
-   */
-  private installShim(source: string): void {
-    const target = join(this.options.cniBinDir, 'switchyard');
-    try {
-      if (readFileSync(target).equals(readFileSync(source))) return;
-    } catch {
-      // Not installed yet.
-    }
-    mkdirSync(this.options.cniBinDir, { recursive: true });
-    const temp = `${target}.temp`;
-    copyFileSync(source, temp);
-    renameSync(temp, target);
-    this.log.info('installed the plugin shim', { target });
   }
 }
 

@@ -26,6 +26,11 @@ export interface AgentOptions {
   healthPort: number;
   /** Copy the shim into cniBinDir from this path at start (undefined = do not install). */
   installShim: string | undefined;
+  /**
+   * Install the standalone fallback from this tree (plus this node binary) into
+   * <cniBinDir>/switchyard-fallback, and name that copy in the conflist (undefined = do not).
+   */
+  installFallback: string | undefined;
   standaloneNode: string;
   standaloneScript: string;
   gcIntervalMs: number;
@@ -57,6 +62,10 @@ export const USAGE = `switchyard-agent: the Switchyard node agent (pod network, 
   --health-host ADDR      health/metrics address (127.0.0.1)
   --health-port N         health/metrics port (9440; 0 = any free port)
   --install-shim PATH     copy this shim binary to <cni-bin-dir>/switchyard at start
+  --install-fallback DIR  copy this standalone plugin tree (the image's
+                          $SWITCHYARD_HOME/cni-fallback/app) and this node binary into
+                          <cni-bin-dir>/switchyard-fallback/<hash>/, for nodes without Node.js;
+                          the conflist's fallback then names that copy
   --standalone-node PATH  node binary the shim falls back to (this one)
   --standalone-script P   standalone plugin script the shim falls back to (this package's)
   --gc-interval SEC       IPAM GC period (60)   --gc-grace SEC   leak grace period (300)
@@ -93,6 +102,7 @@ export function parseAgentOptions(
           'health-host',
           'health-port',
           'install-shim',
+          'install-fallback',
           'standalone-node',
           'standalone-script',
           'gc-interval',
@@ -136,6 +146,7 @@ export function parseAgentOptions(
     healthHost: str('health-host', '127.0.0.1')!,
     healthPort: int('--health-port', str('health-port', '9440')!, 0, 65535),
     installShim: str('install-shim'),
+    installFallback: str('install-fallback'),
     standaloneNode: str('standalone-node', defaults.standaloneNode)!,
     standaloneScript: str('standalone-script', defaults.standaloneScript)!,
     gcIntervalMs: int('--gc-interval', str('gc-interval', '60')!, 1, 86400) * 1000,

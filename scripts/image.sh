@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The Switchyard container image: one image that runs every app by command.
+#
+#   scripts/image.sh assemble DEST   lay the image's runtime files out under DEST (from a built repo)
+#   scripts/image.sh build [options] build the image with docker or podman (whichever engine works)
+#   scripts/image.sh local-base      make local Debian bookworm + Node 20 bases with mmdebstrap and
+#                                    podman, for machines that cannot pull from a registry
+#
+# `assemble` is the single source of truth for what the image holds: the Dockerfile's build stage
+# runs it, and e2e/test/image runs it into a temporary directory to check the result without a
+# container engine. Run `scripts/image.sh --help` for the options.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The workspaces whose executables the image carries (package.json `bin`).
+APPS=(apps/switchyard-cni apps/switchyard-proxy apps/switchyard-dns apps/switchyard-ingress apps/switchyard)
+# What the CNI plugin's standalone fallback imports; it is copied onto nodes without Node.js, so it
+# gets its own small tree (see apps/switchyard-cni/src/agent/node-install.ts).
+FALLBACK_PACKAGES=(@switchyard/cni-spec @switchyard/ipam @switchyard/linux)
+SHIM=apps/switchyard-cni/dist/switchyard-cni
+
+usage() {
+  cat <<'EOF'
+Usage:
+  scripts/image.sh assemble DEST
+      Copy the runtime files into DEST (an empty or missing directory), from a repository where
+      `npm ci`, the build and apps/switchyard-cni/scripts/build-shim.sh have run:
+        DEST/opt/switchyard/            the apps and packages (package.json + dist) and their
+                                        production node_modules, in the repository's layout
+                                        (SWITCHYARD_HOME, as in the testbed's image)
+        DEST/opt/switchyard/cni-fallback/app/
+                                        the standalone CNI plugin with only what it imports
+        DEST/usr/local/bin/<command>    a relative symlink per executable
+  scripts/image.sh build [--engine docker|podman] [--tag NAME] [--base IMAGE]
+                         [--build-base IMAGE] [--npm-cache DIR]
+      --engine      default: the first of docker, podman whose `info` succeeds
+      --tag         default: switchyard/switchyard:dev
+      --base        runtime stage base (default node:20-bookworm-slim); needs `node` on PATH
+      --build-base  build stage base (default node:20-bookworm, or --base when given); needs
+                    node, npm, a C compiler and static libc (libc6-dev)
+      --npm-cache   podman only: mount this npm cache into the build and run `npm ci --offline`
+                    (for machines without a registry; e.g. ~/.npm)
+  scripts/image.sh local-base [--prefix NAME]
+      Build NAME-base:bookworm-node20 (runtime) and NAME-build-base:bookworm-node20 (build) with
+      mmdebstrap from the Debian mirror, with this machine's node binary (and npm) copied in.
+      Podman only. Default prefix: localhost/switchyard.
+EOF
+}
+
+die() {
+  echo "image.sh: $*" >&2
+  exit 2
+}
+
+# Prints the production package directories of the given workspaces, relative to the repository
+# root: npm's own dependency tree, read without installing anything.
+prod_tree() {
+  local args=()
+  for w in "$@"; do args+=(-w "$w"); done
+  (cd "$root" && npm ls --omit=dev --all --parseable "${args[@]}" 2>/dev/null) |
+    sed -n "s|^$root/||p" | sort -u
+}
+
+# Copies one workspace package (package.json + dist) from SRC to DST, without what only a compiler
+# or debugger reads (declarations, maps of sources the image does not carry, build info).
+copy_workspace() {
+  local src="$1" dst="$2"
+  [[ -d "$src/dist" ]] || die "$src/dist is missing: build first (npx nx run-many -t build)"
+  mkdir -p "$dst"
+  cp "$src/package.json" "$dst/"
+  cp -a "$src/dist" "$dst/dist"
+  find "$dst/dist" \( -name '*.d.ts' -o -name '*.map' -o -name '*.tsbuildinfo' \) -delete
+}
+
+# Copies third-party package directories listed on stdin (relative paths) from the repository
+# into DST, keeping their relative places; type declarations are left out (never loaded).
+copy_modules() {
+  local dst="$1" rel
+  while read -r rel; do
+    [[ "$rel" == */@types/* || "$rel" == */undici-types ]] && continue
+    mkdir -p "$dst/$(dirname "$rel")"
+    cp -a "$root/$rel" "$dst/$rel"
+  done
+}
+
+assemble() {
+  [[ $# -eq 1 ]] || die "assemble needs exactly one argument, DEST"
+  local dest="$1"
+  if [[ -e "$dest" && -n "$(ls -A "$dest")" ]]; then die "$dest is not empty"; fi
+  [[ -x "$root/$SHIM" ]] || die "$SHIM is missing: run apps/switchyard-cni/scripts/build-shim.sh"
+  local home="$dest/opt/switchyard" names=() dir rel name
+  mkdir -p "$home/node_modules" "$dest/usr/local/bin"
+  for dir in "${APPS[@]}"; do names+=("$(node -p "require('$root/$dir/package.json').name")"); done
+  # Workspaces come through as node_modules/@switchyard/* symlinks: copy the link (relative, into
+  # the same layout) and the package it points at.
+  prod_tree "${names[@]}" >"$dest/.tree"
+  while read -r rel; do
+    if [[ -L "$root/$rel" ]]; then
+      dir="$(cd "$root/$rel" && pwd -P)"
+      copy_workspace "$dir" "$home/${dir#"$root"/}"
+      mkdir -p "$home/$(dirname "$rel")"
+      cp -P "$root/$rel" "$home/$rel"
+    fi
+  done <"$dest/.tree"
+  grep -v '^apps/\|^packages/' "$dest/.tree" | while read -r rel; do
+    [[ -L "$root/$rel" ]] || echo "$rel"
+  done | copy_modules "$home"
+  # Workspace-local node_modules (a version another workspace does not share) come along too.
+  grep '^\(apps\|packages\)/[^/]*/node_modules/' "$dest/.tree" | copy_modules "$home"
+  rm "$dest/.tree"
+  cp "$root/package.json" "$home/package.json"
+  # Executables: relative links, so the tree works wherever DEST is (and at / in the image).
+  for dir in "${APPS[@]}"; do
+    while IFS='=' read -r name rel; do
+      chmod 0755 "$home/$dir/$rel"
+      ln -s "../../../opt/switchyard/$dir/${rel#./}" "$dest/usr/local/bin/$name"
+    done < <(node -e "const b=require('$root/$dir/package.json').bin??{};for(const[k,v]of Object.entries(b))console.log(k+'='+v)")
+  done
+  # The CNI plugin artefacts the agent copies onto each node: the static shim (already under
+  # apps/switchyard-cni/dist) and the standalone fallback with only what it imports.
+  local fb="$home/cni-fallback/app"
+  copy_workspace "$root/apps/switchyard-cni" "$fb"
+  rm -f "$fb/dist/switchyard-cni"
+  prod_tree "${FALLBACK_PACKAGES[@]}" | while read -r rel; do
+    if [[ -L "$root/$rel" ]]; then
+      copy_workspace "$(cd "$root/$rel" && pwd -P)" "$fb/$rel"
+    elif [[ "$rel" == node_modules/* ]]; then
+      echo "$rel"
+    fi
+  done | while read -r rel; do
+    [[ "$rel" == */@types/* ]] && continue
+    mkdir -p "$fb/$(dirname "$rel")"
+    cp -a "$root/$rel" "$fb/$rel"
+  done
+}
+
+# The first engine whose daemon/runtime answers (a docker client without an engine fails `info`).
+detect_engine() {
+  local e
+  for e in docker podman; do
+    if command -v "$e" >/dev/null && "$e" info >/dev/null 2>&1; then
+      echo "$e"
+      return 0
+    fi
+  done
+  return 1
+}
+
+build() {
+  local engine="" tag="switchyard/switchyard:dev" base="" build_base="" npm_cache=""
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --engine) engine="${2:?}"; shift 2 ;;
+      --tag) tag="${2:?}"; shift 2 ;;
+      --base) base="${2:?}"; shift 2 ;;
+      --build-base) build_base="${2:?}"; shift 2 ;;
+      --npm-cache) npm_cache="${2:?}"; shift 2 ;;
+      *) die "build: unknown option $1" ;;
+    esac
+  done
+  if [[ -z "$engine" ]]; then
+    engine="$(detect_engine)" || die "no container engine: docker info and podman info both failed"
+  elif ! "$engine" info >/dev/null 2>&1; then
+    die "$engine info failed: no working engine"
+  fi
+  local args=(build -f "$root/Dockerfile" -t "$tag")
+  [[ -n "$base" ]] && args+=(--build-arg "BASE=$base")
+  [[ -n "${build_base:-$base}" ]] && args+=(--build-arg "BUILD_BASE=${build_base:-$base}")
+  if [[ -n "$npm_cache" ]]; then
+    [[ "$engine" == podman ]] || die "--npm-cache needs podman (docker build has no --volume)"
+    [[ -d "$npm_cache" ]] || die "--npm-cache $npm_cache is not a directory"
+    # Offline: no network at all during the build, packages come from the mounted cache.
+    args+=(--network=none --volume "$npm_cache:/root/.npm:z" --build-arg "NPM_CI_FLAGS=--offline")
+  fi
+  echo "image.sh: $engine ${args[*]} $root" >&2
+  "$engine" "${args[@]}" "$root"
+}
+
+local_base() {
+  local prefix="localhost/switchyard"
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --prefix) prefix="${2:?}"; shift 2 ;;
+      *) die "local-base: unknown option $1" ;;
+    esac
+  done
+  command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (apt-get install mmdebstrap)"
+  podman info >/dev/null 2>&1 || die "podman info failed"
+  local node npm work
+  node="$(readlink -f "$(command -v node)")"
+  npm="$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' RETURN
+  local copy_node="mkdir -p \"\$1/usr/local/bin\" && cp '$node' \"\$1/usr/local/bin/node\""
+  local copy_npm="mkdir -p \"\$1/usr/local/lib/node_modules\" && cp -a '$npm' \"\$1/usr/local/lib/node_modules/npm\" && ln -s ../lib/node_modules/npm/bin/npm-cli.js \"\$1/usr/local/bin/npm\" && ln -s ../lib/node_modules/npm/bin/npx-cli.js \"\$1/usr/local/bin/npx\""
+  local slim='rm -rf "$1"/var/lib/apt/lists/* "$1"/usr/share/doc/* "$1"/usr/share/man/*'
+  mmdebstrap --variant=minbase --include=ca-certificates,nftables,iproute2,conntrack \
+    --customize-hook="$copy_node" --customize-hook="$slim" \
+    bookworm "$work/runtime.tar" http://deb.debian.org/debian
+  podman import --change 'CMD ["node"]' "$work/runtime.tar" "$prefix-base:bookworm-node20"
+  mmdebstrap --variant=minbase --include=ca-certificates,gcc,libc6-dev,make,python3 \
+    --customize-hook="$copy_node" --customize-hook="$copy_npm" --customize-hook="$slim" \
+    bookworm "$work/build.tar" http://deb.debian.org/debian
+  podman import --change 'CMD ["node"]' "$work/build.tar" "$prefix-build-base:bookworm-node20"
+}
+
+case "${1:-}" in
+  assemble) shift; assemble "$@" ;;
+  build) shift; build "$@" ;;
+  local-base) shift; local_base "$@" ;;
+  -h | --help | help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac
