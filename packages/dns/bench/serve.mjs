@@ -39,7 +39,6 @@ const server = await startDnsServer({
   host: '127.0.0.1',
   port: Number(process.argv[2] ?? 0),
 });
-process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
 // On SIGUSR2, report CPU time used and queries answered so far: the caller takes the difference
 // over the run, which gives CPU per query however busy the machine is.
 process.on('SIGUSR2', () => {
@@ -48,3 +47,5 @@ process.on('SIGUSR2', () => {
   process.stdout.write(`${JSON.stringify({ cpuUs: user + system, answered })}\n`);
 });
 process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
+// Only now: the caller signals as soon as it reads the port, and an unhandled SIGUSR2 kills.
+process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);

@@ -30,6 +30,8 @@ interface Entry {
 export interface CacheHit {
   answer: CachedAnswer;
   negative: boolean;
+  /** For how many more ms this exact answer (its aged TTLs included) is what `get` returns. */
+  stableForMs: number;
 }
 
 /**
@@ -62,25 +64,28 @@ export class DnsCache {
   get(key: string): CacheHit | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    const elapsed = Math.floor((this.now() - e.storedAt) / 1000);
+    const age = this.now() - e.storedAt;
+    const elapsed = Math.floor(age / 1000);
     if (elapsed >= e.ttl) {
       this.entries.delete(key);
       return undefined;
     }
     this.entries.delete(key); // re-insert: Map order is our recency order
     this.entries.set(key, e);
-    const age = (rr: ResourceRecord): ResourceRecord => ({
+    const aged = (rr: ResourceRecord): ResourceRecord => ({
       ...rr,
       ttl: Math.min(rr.ttl, e.ttl) - elapsed,
     });
     const a = e.answer;
     return {
       negative: e.negative,
+      // TTLs drop by one each whole second stored, and the entry dies on such a boundary too.
+      stableForMs: (elapsed + 1) * 1000 - age,
       answer: {
         rcode: a.rcode,
-        answers: a.answers.map(age),
-        authorities: a.authorities.map(age),
-        additionals: a.additionals.map(age),
+        answers: a.answers.map(aged),
+        authorities: a.authorities.map(aged),
+        additionals: a.additionals.map(aged),
       },
     };
   }

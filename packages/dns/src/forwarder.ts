@@ -28,6 +28,8 @@ export interface ForwarderOptions {
 export interface ForwardResult extends CachedAnswer {
   /** Where the answer came from: an upstream label, "cache", or "" when every upstream failed. */
   source: string;
+  /** From the cache: for how many more ms the same question gets exactly this answer. */
+  stableForMs?: number;
 }
 
 /** Upstreams failing this many times in a row move to the back of the order until one succeeds. */
@@ -70,7 +72,7 @@ export class Forwarder {
     const hit = this.cache?.get(key);
     if (hit) {
       this.metrics?.cacheHits.inc({ type: hit.negative ? 'denial' : 'success' });
-      return { ...hit.answer, source: 'cache' };
+      return { ...hit.answer, source: 'cache', stableForMs: hit.stableForMs };
     }
     if (this.cache) this.metrics?.cacheMisses.inc({});
     const shared = this.inflight.get(key);

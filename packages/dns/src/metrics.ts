@@ -1,14 +1,25 @@
 import { RRType, typeName } from './constants.js';
 
+/** One label set's count; a hot path holding it bumps `value` without building labels again. */
+export interface CounterSeries {
+  readonly labels: Record<string, string>;
+  value: number;
+}
+
 /** A counter split by label values; `inc` is all the hot path does. */
 export class LabeledCounter {
-  private readonly values = new Map<string, { labels: Record<string, string>; value: number }>();
+  private readonly values = new Map<string, CounterSeries>();
 
   inc(labels: Record<string, string>, by = 1): void {
+    this.series(labels).value += by;
+  }
+
+  /** The series for `labels` (created at zero), to increment directly. */
+  series(labels: Record<string, string>): CounterSeries {
     const key = keyOf(labels);
-    const v = this.values.get(key);
-    if (v) v.value += by;
-    else this.values.set(key, { labels, value: by });
+    let v = this.values.get(key);
+    if (!v) this.values.set(key, (v = { labels, value: 0 }));
+    return v;
   }
 
   get(labels: Record<string, string>): number {
@@ -26,35 +37,48 @@ export const DURATION_BUCKETS: readonly number[] = Array.from(
   (_, i) => 0.00025 * 2 ** i,
 );
 
-interface HistogramEntry {
-  labels: Record<string, string>;
+/** One label set's histogram; a hot path holding it calls `observe` without building labels. */
+export class HistogramSeries {
   /** Per-bucket (not cumulative) counts; the last slot counts values above every bound. */
-  counts: number[];
-  sum: number;
-  count: number;
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: Record<string, string>,
+    private readonly buckets: readonly number[],
+  ) {
+    this.counts = new Array<number>(buckets.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    let i = 0;
+    while (i < this.buckets.length && value > (this.buckets[i] as number)) i++;
+    this.counts[i] = (this.counts[i] ?? 0) + 1;
+    this.sum += value;
+    this.count++;
+  }
 }
 
 /** A histogram split by label values, rendered with cumulative `le` buckets. */
 export class LabeledHistogram {
-  private readonly values = new Map<string, HistogramEntry>();
+  private readonly values = new Map<string, HistogramSeries>();
 
   constructor(readonly buckets: readonly number[] = DURATION_BUCKETS) {}
 
   observe(labels: Record<string, string>, value: number): void {
-    const key = keyOf(labels);
-    let e = this.values.get(key);
-    if (!e) {
-      e = { labels, counts: new Array<number>(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
-      this.values.set(key, e);
-    }
-    let i = 0;
-    while (i < this.buckets.length && value > (this.buckets[i] as number)) i++;
-    e.counts[i] = (e.counts[i] ?? 0) + 1;
-    e.sum += value;
-    e.count++;
+    this.series(labels).observe(value);
   }
 
-  entries(): HistogramEntry[] {
+  /** The series for `labels` (created empty), to observe into directly. */
+  series(labels: Record<string, string>): HistogramSeries {
+    const key = keyOf(labels);
+    let e = this.values.get(key);
+    if (!e) this.values.set(key, (e = new HistogramSeries(labels, this.buckets)));
+    return e;
+  }
+
+  entries(): HistogramSeries[] {
     return [...this.values.values()];
   }
 }

@@ -53,6 +53,11 @@ export class Resolver {
     this.nameserverIps = o.nameserverIps;
   }
 
+  /** The zone's generation: answers computed at one generation hold until it changes. */
+  get generation(): number {
+    return this.zone.generation;
+  }
+
   /** True when `name` is one this resolver is authoritative for (cluster or reverse zones). */
   owns(name: string): boolean {
     const n = canonicalName(name);

@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
-import type { Logger, QueryHandler } from './handler.js';
+import { lookup as dnsLookup } from 'node:dns';
+import type { Logger, QueryContext, QueryHandler } from './handler.js';
 import { ipFamily } from './ip.js';
 
 export interface UdpServerOptions {
@@ -23,35 +24,51 @@ export interface BoundServer {
  */
 export function startUdpServer(options: UdpServerOptions): Promise<BoundServer> {
   const host = options.host ?? '0.0.0.0';
+  const family = ipFamily(host) === 6 ? 6 : 4;
+  let bound = false;
   const socket: Socket = createSocket({
-    type: ipFamily(host) === 6 ? 'udp6' : 'udp4',
+    type: family === 6 ? 'udp6' : 'udp4',
     reuseAddr: false,
+    // Once bound, every send goes to the literal address a datagram came from: skip dns.lookup
+    // (and the tick it defers each send to). The host given to bind still gets resolved.
+    lookup: (address, lookupOptions, callback) => {
+      if (bound) callback(null, address, family);
+      else dnsLookup(address, lookupOptions, callback);
+    },
   });
   let closed = false;
+  const { handler, log } = options;
   const send = (reply: Buffer, port: number, address: string): void => {
     // A forwarded answer can complete after close(); sending then would throw.
     if (closed) return;
     try {
-      socket.send(reply, port, address, (e) => {
-        if (e) options.log?.('debug', 'udp send failed', { error: e.message });
-      });
+      // No callback: a failed send is reported as a socket 'error' (logged below), and a
+      // successful one costs no completion tick.
+      socket.send(reply, port, address);
     } catch (e) {
-      options.log?.('debug', 'udp send failed', { error: String(e) });
+      log?.('debug', 'udp send failed', { error: String(e) });
     }
   };
   socket.on('message', (msg, rinfo) => {
-    const family = rinfo.family === 'IPv6' ? 6 : 4;
-    options.handler.handle(msg, { proto: 'udp', family }).then(
-      (reply) => reply && send(reply, rinfo.port, rinfo.address),
-      (e: unknown) => options.log?.('error', 'udp handler failed', { error: String(e) }),
-    );
+    const ctx: QueryContext = { proto: 'udp', family: rinfo.family === 'IPv6' ? 6 : 4 };
+    // Cached replies and cluster names are answered right here; only forwarding waits.
+    const reply = handler.handleNow(msg, ctx);
+    if (reply instanceof Promise) {
+      reply.then(
+        (r) => r && send(r, rinfo.port, rinfo.address),
+        (e: unknown) => log?.('error', 'udp handler failed', { error: String(e) }),
+      );
+    } else if (reply) {
+      send(reply, rinfo.port, rinfo.address);
+    }
   });
 
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(options.port, host, () => {
       socket.off('error', reject);
-      socket.on('error', (e) => options.log?.('warn', 'udp socket error', { error: e.message }));
+      bound = true;
+      socket.on('error', (e) => log?.('warn', 'udp socket error', { error: e.message }));
       try {
         // Bursts from many pods land at once; a larger receive buffer drops fewer of them.
         socket.setRecvBufferSize(4 * 1024 * 1024);

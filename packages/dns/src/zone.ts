@@ -34,10 +34,20 @@ export class Zone {
   private readonly ptr = new Map<string, Map<string, PtrSource>>();
   private synced = false;
   private changedAt = Math.floor(Date.now() / 1000);
+  private changes = 0;
 
   /** Called by the app once every informer has delivered its initial list. */
   markSynced(): void {
+    if (!this.synced) this.changes++;
     this.synced = true;
+  }
+
+  /**
+   * Counts every change that can alter an answer (objects, namespaces, the synced flag), so
+   * anything derived from the zone (the handler's answer cache) knows when to drop it.
+   */
+  get generation(): number {
+    return this.changes;
   }
 
   get isSynced(): boolean {
@@ -122,12 +132,15 @@ export class Zone {
 
   upsertNamespace(ns: NamespaceLike): void {
     if (!ns.metadata?.name) throw new ZoneInputError('Namespace', 'metadata.name', 'missing');
-    this.namespaces.add(ns.metadata.name.toLowerCase());
+    const name = ns.metadata.name.toLowerCase();
+    if (this.namespaces.has(name)) return;
+    this.namespaces.add(name);
+    this.changes++;
   }
 
   deleteNamespace(ns: NamespaceLike): void {
     if (!ns.metadata?.name) throw new ZoneInputError('Namespace', 'metadata.name', 'missing');
-    this.namespaces.delete(ns.metadata.name.toLowerCase());
+    if (this.namespaces.delete(ns.metadata.name.toLowerCase())) this.changes++;
   }
 
   /** A namespace exists if a Namespace object said so, or it holds a Service or Pod we know. */
@@ -219,6 +232,7 @@ export class Zone {
   }
 
   private touch(): void {
+    this.changes++;
     // Serials must grow even when two changes land in the same second.
     this.changedAt = Math.max(this.changedAt + 1, Math.floor(Date.now() / 1000));
   }
