@@ -2,6 +2,8 @@ import {
   addressSetCommands,
   affinitySetCommand,
   chainCommand,
+  dnatElementCommands,
+  dnatMapCommand,
   elementCommands,
   clusterIpCommands,
   hairpinCommands,
@@ -12,7 +14,13 @@ import {
   ruleCommand,
   tableRef,
 } from './nft-render.js';
-import type { Chain, MapElement, Ruleset } from './ruleset.js';
+import {
+  type Chain,
+  type DnatElement,
+  type MapElement,
+  type Ruleset,
+  dnatDataText,
+} from './ruleset.js';
 import { FAMILIES } from './skeleton.js';
 
 export interface Transaction {
@@ -71,12 +79,12 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
     else if (chainText(prev, before) !== chainText(next, c) || usesAny(c, replacedSets))
       rewrittenChains.push(c);
     else continue;
-    changed.add(c.owner!);
+    if (c.owner !== undefined) changed.add(c.owner);
   }
   for (const [name, c] of prevChains) {
     if (!nextChains.has(name)) {
       removedChains.push(c);
-      changed.add(c.owner!);
+      if (c.owner !== undefined) changed.add(c.owner);
     }
   }
 
@@ -103,6 +111,28 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
     }
     deletes.push(...elementCommands(next, name, gone, 'delete'));
     adds.push(...elementCommands(next, name, fresh, 'add'));
+  }
+
+  for (const [name, m] of next.dnatMaps) {
+    const before = prev.dnatMaps.get(name)!.elements;
+    const gone: DnatElement[] = [];
+    const fresh: DnatElement[] = [];
+    for (const [key, el] of before) {
+      const now = m.elements.get(key);
+      if (!now || dnatDataText(now) !== dnatDataText(el)) {
+        gone.push(el);
+        changed.add(el.owner);
+      }
+    }
+    for (const [key, el] of m.elements) {
+      const was = before.get(key);
+      if (!was || dnatDataText(was) !== dnatDataText(el)) {
+        fresh.push(el);
+        changed.add(el.owner);
+      }
+    }
+    deletes.push(...dnatElementCommands(next, name, gone, 'delete'));
+    adds.push(...dnatElementCommands(next, name, fresh, 'add'));
   }
 
   for (const family of FAMILIES) {
@@ -137,9 +167,10 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
   };
 }
 
+// Per-service chains and the shared pick chains: everything but the fixed part.
 function serviceChains(rs: Ruleset): Map<string, Chain> {
   const out = new Map<string, Chain>();
-  for (const [name, c] of rs.chains) if (c.owner !== undefined) out.set(name, c);
+  for (const [name, c] of rs.chains) if (c.owner !== undefined || c.shared) out.set(name, c);
   return out;
 }
 
@@ -161,8 +192,9 @@ function usesAny(c: Chain, sets: Set<string>): boolean {
 function fixedPart(rs: Ruleset): string {
   const parts = [tableRef(rs), String(rs.masqueradeMark)];
   for (const c of rs.chains.values())
-    if (c.owner === undefined) parts.push(chainCommand(rs, c), chainText(rs, c));
+    if (c.owner === undefined && !c.shared) parts.push(chainCommand(rs, c), chainText(rs, c));
   for (const m of rs.maps.values()) parts.push(mapCommand(rs, m));
+  for (const m of rs.dnatMaps.values()) parts.push(dnatMapCommand(rs, m));
   for (const s of rs.addressSets.values()) parts.push(...addressSetCommands(rs, s));
   return parts.join('\n');
 }
@@ -171,5 +203,6 @@ function owners(rs: Ruleset): string[] {
   const all = new Set<string>();
   for (const c of rs.chains.values()) if (c.owner) all.add(c.owner);
   for (const m of rs.maps.values()) for (const e of m.elements.values()) all.add(e.owner);
+  for (const m of rs.dnatMaps.values()) for (const e of m.elements.values()) all.add(e.owner);
   return [...all].sort();
 }

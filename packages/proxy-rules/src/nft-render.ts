@@ -4,6 +4,8 @@ import type {
   AffinitySet,
   AddressSet,
   Chain,
+  DnatElement,
+  DnatMap,
   MapElement,
   Match,
   Rule,
@@ -11,7 +13,13 @@ import type {
   Verdict,
   VerdictMap,
 } from './ruleset.js';
-import { clusterIpSetName, hairpinSetName, mapKeyText } from './ruleset.js';
+import {
+  clusterIpSetName,
+  dnatDataText,
+  dnatKeyText,
+  hairpinSetName,
+  mapKeyText,
+} from './ruleset.js';
 
 /**
  * Renders the ruleset as one `nft -f` transaction that replaces our table whatever its current
@@ -25,6 +33,7 @@ export function renderFullSync(rs: Ruleset): string {
   for (const s of rs.addressSets.values()) out.push(...addressSetCommands(rs, s));
   for (const s of rs.affinitySets.values()) out.push(affinitySetCommand(rs, s));
   for (const m of rs.maps.values()) out.push(mapCommand(rs, m));
+  for (const m of rs.dnatMaps.values()) out.push(dnatMapCommand(rs, m));
   for (const family of ['ipv4', 'ipv6'] as const) {
     const type = `${addrType(family)} . ${addrType(family)}`;
     out.push(`add set ${t} ${hairpinSetName(family)} { type ${type} ; }`);
@@ -34,6 +43,8 @@ export function renderFullSync(rs: Ruleset): string {
   for (const c of rs.chains.values()) for (const r of c.rules) out.push(ruleCommand(rs, c.name, r));
   for (const m of rs.maps.values())
     out.push(...elementCommands(rs, m.name, [...m.elements.values()], 'add'));
+  for (const m of rs.dnatMaps.values())
+    out.push(...dnatElementCommands(rs, m.name, [...m.elements.values()], 'add'));
   for (const family of ['ipv4', 'ipv6'] as const) {
     out.push(...hairpinCommands(rs, family, [...rs.hairpin[family].keys()], 'add'));
     out.push(...clusterIpCommands(rs, family, [...rs.clusterIPs[family].keys()], 'add'));
@@ -78,6 +89,32 @@ export function mapCommand(rs: Ruleset, m: VerdictMap): string {
       ? `${addrType(m.family)} . inet_proto . inet_service`
       : 'inet_proto . inet_service';
   return `add map ${tableRef(rs)} ${m.name} { type ${key} : verdict ; }`;
+}
+
+/**
+ * An endpoint map, declared with `typeof` because its key ends in a numgen value (no named type
+ * fits); the `mod` there only declares the type: rules use their own modulus. The data reads
+ * `tcp dport` only to type it (an address and a port): nft 1.0.6 cannot re-read `ip daddr . th
+ * dport` from the kernel ("conflicting protocols ip vs. th") and then refuses every later rule
+ * using the map; UDP and SCTP endpoints are stored and used the same way.
+ */
+export function dnatMapCommand(rs: Ruleset, m: DnatMap): string {
+  const ip = ipKw(m.family);
+  const key =
+    m.key === 'addrProtoPort' ? `${ip} daddr . meta l4proto . th dport` : 'meta l4proto . th dport';
+  return `add map ${tableRef(rs)} ${m.name} { typeof ${key} . numgen random mod 2 : ${ip} daddr . tcp dport ; }`;
+}
+
+export function dnatElementCommands(
+  rs: Ruleset,
+  map: string,
+  elements: readonly DnatElement[],
+  op: 'add' | 'delete',
+): string[] {
+  const items = elements.map((e) =>
+    op === 'add' ? `${dnatKeyText(e)} : ${dnatDataText(e)}` : dnatKeyText(e),
+  );
+  return setElementCommands(rs, map, items, op);
 }
 
 // Large element lists are split so no single command line grows unbounded.
@@ -188,6 +225,11 @@ function renderAction(rs: Ruleset, a: Action): string {
       return `meta mark set meta mark ^ ${hex(rs.masqueradeMark)}`;
     case 'masquerade':
       return 'masquerade fully-random';
+    case 'dnatMap': {
+      const ip = ipKw(a.family);
+      const key = a.key === 'addrProtoPort' ? `${ip} daddr . ` : '';
+      return `dnat ${ip} to ${key}meta l4proto . th dport . numgen random mod ${a.mod} map @${a.map}`;
+    }
     case 'dnat': {
       const update = a.remember ? `update @${a.remember} { ${ipKw(a.family)} saddr } ` : '';
       const to = a.family === 'ipv4' ? `ip to ${a.ip}:${a.port}` : `ip6 to [${a.ip}]:${a.port}`;

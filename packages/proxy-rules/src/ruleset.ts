@@ -17,6 +17,13 @@ export interface Ruleset {
   affinitySets: Map<string, AffinitySet>;
   /** Static address sets (NodePort addresses). */
   addressSets: Map<string, AddressSet>;
+  /**
+   * Endpoint maps read by `dnatMap` rules: service address (or NodePort) . slot -> endpoint. A
+   * service changing endpoints changes only elements here, never a chain.
+   */
+  dnatMaps: Map<string, DnatMap>;
+  /** How many service ports use each shared chain (`pick-...`); it exists while one does. */
+  sharedChains: Map<string, number>;
   /** The node's addresses: not rendered, but what `fib ... type local` means to the tracer. */
   localAddresses: string[];
   /**
@@ -34,7 +41,7 @@ export interface Ruleset {
 /** The per-service part of a ruleset: what one service port adds (see ProxyRules). */
 export type RuleParts = Pick<
   Ruleset,
-  'chains' | 'maps' | 'affinitySets' | 'hairpin' | 'clusterIPs'
+  'chains' | 'maps' | 'dnatMaps' | 'sharedChains' | 'affinitySets' | 'hairpin' | 'clusterIPs'
 >;
 
 /** An empty RuleParts; maps appear as elements are added. */
@@ -42,6 +49,8 @@ export function emptyParts(): RuleParts {
   return {
     chains: new Map(),
     maps: new Map(),
+    dnatMaps: new Map(),
+    sharedChains: new Map(),
     affinitySets: new Map(),
     hairpin: { ipv4: new Map(), ipv6: new Map() },
     clusterIPs: { ipv4: new Map(), ipv6: new Map() },
@@ -62,6 +71,8 @@ export interface Chain {
   base?: BaseChain;
   /** `namespace/name/protocol/port` of the service port that owns this chain, if any. */
   owner?: string;
+  /** Used by many service ports (counted in `Ruleset.sharedChains`); the same rules for all. */
+  shared?: boolean;
   rules: Rule[];
 }
 
@@ -94,6 +105,17 @@ export type Action =
   | { kind: 'setMark' }
   | { kind: 'clearMark' }
   | { kind: 'masquerade' }
+  /**
+   * DNAT to `map[daddr . l4proto . dport . (numgen random mod N)]` (or `l4proto . dport . ...`
+   * for NodePorts): a uniform pick among the N endpoints the map holds for that address.
+   */
+  | {
+      kind: 'dnatMap';
+      key: 'addrProtoPort' | 'protoPort';
+      family: Family;
+      mod: number;
+      map: string;
+    }
   /** DNAT to the endpoint; with `remember`, first refresh the client in that affinity set. */
   | { kind: 'dnat'; family: Family; proto: L4Proto; ip: string; port: number; remember?: string };
 
@@ -125,6 +147,33 @@ export interface MapElement {
   owner: string;
 }
 
+export interface DnatMap {
+  name: string;
+  family: Family;
+  key: 'addrProtoPort' | 'protoPort';
+  /** Keyed by the rendered key with its slot (`10.96.0.1 . tcp . 80 . 0`). */
+  elements: Map<string, DnatElement>;
+}
+
+export interface DnatElement {
+  key: MapKey;
+  /** 0 .. N-1 for a service port with N endpoints. */
+  slot: number;
+  ip: string;
+  port: number;
+  owner: string;
+}
+
+/** A DNAT map element's key (`10.96.0.1 . tcp . 80 . 2`), also its identity in the map. */
+export function dnatKeyText(e: Pick<DnatElement, 'key' | 'slot'>): string {
+  return `${mapKeyText(e.key)} . ${e.slot}`;
+}
+
+/** The element's data as nft reads and prints it: `10.244.1.5 . 8080`. */
+export function dnatDataText(e: Pick<DnatElement, 'ip' | 'port'>): string {
+  return `${e.ip} . ${e.port}`;
+}
+
 export interface AffinitySet {
   name: string;
   family: Family;
@@ -138,7 +187,6 @@ export interface AddressSet {
   addresses: string[];
 }
 
-/** Renders a map key the way nft prints it, which is also its identity in `VerdictMap.elements`. */
 export function clusterIpSetName(family: Family): string {
   return family === 'ipv4' ? 'cluster-ips-v4' : 'cluster-ips-v6';
 }
@@ -147,6 +195,7 @@ export function hairpinSetName(family: Family): string {
   return family === 'ipv4' ? 'hairpin-v4' : 'hairpin-v6';
 }
 
+/** Renders a map key the way nft prints it, which is also its identity in `VerdictMap.elements`. */
 export function mapKeyText(key: MapKey): string {
   const tail = `${key.proto} . ${key.port}`;
   return key.ip === undefined ? tail : `${key.ip} . ${tail}`;

@@ -12,6 +12,7 @@ import {
   type Rule,
   type RuleParts,
   type Verdict,
+  dnatKeyText,
   mapKeyText,
   rule,
   verdict,
@@ -22,7 +23,7 @@ import {
   externallyAccessible,
   servicePortKey,
 } from './service-ports.js';
-import { CHAIN, mapName } from './skeleton.js';
+import { CHAIN, dnatMapName, mapName, pickChain } from './skeleton.js';
 
 const goto = (chain: string): Verdict => ({ kind: 'goto', chain });
 
@@ -84,26 +85,47 @@ export function addServicePort(
 
   const ipKey = (ip: string): MapKey => ({ ip, proto: sp.protocol, port: sp.port });
   rs.clusterIPs[family].set(sp.clusterIP, `${sp.namespace}/${sp.name}`);
+  addFirewall(sp, node, element, addChain);
+  hairpinAndAffinity(rs, sp, cat, key, epSet);
+  if (!usesOwnChains(sp)) {
+    // The shared layout: the service port owns map elements only (see pickChain).
+    const pick = (kind: Parameters<typeof pickChain>[0], k: MapKey, eps: ResolvedEndpoint[]) => {
+      const chain = pickChain(kind, family, eps.length);
+      rs.chains.set(chain.name, chain);
+      rs.sharedChains.set(chain.name, (rs.sharedChains.get(chain.name) ?? 0) + 1);
+      const mapKey = kind === 'nodeport' ? 'protoPort' : 'addrProtoPort';
+      const name = dnatMapName(mapKey, family);
+      let map = rs.dnatMaps.get(name);
+      if (!map) {
+        map = { name, family, key: mapKey, elements: new Map() };
+        rs.dnatMaps.set(name, map);
+      }
+      eps.forEach((e, slot) => {
+        const el = { key: k, slot, ip: e.ip, port: e.port, owner: key };
+        map.elements.set(dnatKeyText(el), el);
+      });
+      element(kind === 'nodeport' ? 'service-nodeports' : 'service-ips', k, goto(chain.name));
+    };
+    const internal = sp.internalPolicyLocal ? cat.local : cat.cluster;
+    if (hasInternal) pick('cluster', ipKey(sp.clusterIP), internal);
+    else element('no-endpoint-services', ipKey(sp.clusterIP), internalFallback);
+    for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
+      if (hasExternal) pick('external', ipKey(ip), cat.cluster);
+      else element('no-endpoint-services', ipKey(ip), externalFallback);
+    }
+    if (sp.nodePort !== undefined) {
+      const k: MapKey = { proto: sp.protocol, port: sp.nodePort };
+      if (hasExternal) pick('nodeport', k, cat.cluster);
+      else element('no-endpoint-nodeports', k, externalFallback);
+    }
+    return;
+  }
   if (hasInternal) element('service-ips', ipKey(sp.clusterIP), goto(internalChain));
   else element('no-endpoint-services', ipKey(sp.clusterIP), internalFallback);
 
   for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
     if (usesExternalChain) element('service-ips', ipKey(ip), goto(externalChain));
     if (!hasExternal) element('no-endpoint-services', ipKey(ip), externalFallback);
-  }
-  if (sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0) {
-    const fw = chainOf('firewall');
-    const allowed = sp.sourceRanges.map((r) => r.text);
-    // A node reaching its own LB VIP (added locally) arrives with the VIP as source.
-    const local = node.addresses[family];
-    if (local.some((ip) => ipInCidrs(ip, sp.sourceRanges))) allowed.push(...sp.loadBalancerIPs);
-    addChain(fw, [
-      verdict(
-        { kind: 'drop' },
-        { kind: 'addr', dir: 'saddr', family, negate: true, cidrs: allowed },
-      ),
-    ]);
-    for (const ip of sp.loadBalancerIPs) element('firewall-ips', ipKey(ip), goto(fw));
   }
   if (sp.nodePort !== undefined) {
     const k: MapKey = { proto: sp.protocol, port: sp.nodePort };
@@ -182,15 +204,55 @@ export function addServicePort(
     if (hasExternal) rules.push(verdict(goto(externalPolicyChain)));
     addChain(externalChain, rules);
   }
+}
 
+/**
+ * Per-service chains (`service-`, `local-`, `external-`) are needed for ClientIP affinity (the
+ * per-endpoint sets are tested in rules) and for externalTrafficPolicy Local on an externally
+ * reachable port (pods and the node short-circuit to the Cluster endpoints); every other service
+ * port uses the shared pick chains and the endpoint maps.
+ */
+export function usesOwnChains(sp: ServicePortInfo): boolean {
+  return sp.affinityTimeout !== undefined || (sp.externalPolicyLocal && externallyAccessible(sp));
+}
+
+// LoadBalancer source ranges: a firewall chain dropping other sources, looked up by LB IP.
+function addFirewall(
+  sp: ServicePortInfo,
+  node: NodeContext,
+  element: (kind: 'firewall-ips', k: MapKey, v: Verdict) => void,
+  addChain: (name: string, rules: Rule[]) => void,
+): void {
+  if (sp.loadBalancerIPs.length === 0 || sp.sourceRanges.length === 0) return;
+  const { family } = sp;
+  const fw = serviceChainName('firewall', servicePortKey(sp), family);
+  const allowed = sp.sourceRanges.map((r) => r.text);
+  // A node reaching its own LB VIP (added locally) arrives with the VIP as source.
+  const local = node.addresses[family];
+  if (local.some((ip) => ipInCidrs(ip, sp.sourceRanges))) allowed.push(...sp.loadBalancerIPs);
+  addChain(fw, [
+    verdict({ kind: 'drop' }, { kind: 'addr', dir: 'saddr', family, negate: true, cidrs: allowed }),
+  ]);
+  for (const ip of sp.loadBalancerIPs)
+    element('firewall-ips', { ip, proto: sp.protocol, port: sp.port }, goto(fw));
+}
+
+// Every endpoint this node may DNAT to joins the hairpin set; with affinity it gets its set.
+function hairpinAndAffinity(
+  rs: RuleParts,
+  sp: ServicePortInfo,
+  cat: CategorizedEndpoints,
+  key: string,
+  epSet: (e: ResolvedEndpoint) => string,
+): void {
   for (const e of cat.reachable) {
-    const hairpin = rs.hairpin[family];
+    const hairpin = rs.hairpin[sp.family];
     hairpin.set(e.ip, (hairpin.get(e.ip) ?? 0) + 1);
     if (sp.affinityTimeout !== undefined) {
       const set = epSet(e);
       rs.affinitySets.set(set, {
         name: set,
-        family,
+        family: sp.family,
         timeoutSeconds: sp.affinityTimeout,
         owner: key,
       });

@@ -3,7 +3,9 @@ import type { NodeContext } from './node.js';
 import {
   type AddressSet,
   type Chain,
+  type DnatMap,
   type Match,
+  type Rule,
   type Ruleset,
   type VerdictMap,
   clusterIpSetName,
@@ -34,6 +36,32 @@ export function mapName(
   family: Family,
 ): string {
   return `${kind}-${family === 'ipv4' ? 'v4' : 'v6'}`;
+}
+
+/** The endpoint maps: `endpoints-v4` (by service address), `nodeport-endpoints-v4` (by NodePort). */
+export function dnatMapName(key: 'addrProtoPort' | 'protoPort', family: Family): string {
+  const suffix = family === 'ipv4' ? 'v4' : 'v6';
+  return key === 'addrProtoPort' ? `endpoints-${suffix}` : `nodeport-endpoints-${suffix}`;
+}
+
+/**
+ * Where a service port without affinity or Local external policy sends its packets: one chain per
+ * kind, family and endpoint count, shared by every such service port, picking uniformly among the
+ * `mod` endpoints its map holds for the packet's address (ClusterIP: as is; external IPs, LB IPs,
+ * NodePorts: masqueraded, externalTrafficPolicy Cluster). Endpoint changes touch map elements only.
+ */
+export function pickChain(
+  kind: 'cluster' | 'external' | 'nodeport',
+  family: Family,
+  mod: number,
+): Chain {
+  const suffix = family === 'ipv4' ? 'v4' : 'v6';
+  const key = kind === 'nodeport' ? 'protoPort' : 'addrProtoPort';
+  const name = kind === 'cluster' ? `pick-${suffix}-${mod}` : `pick-${kind}-${suffix}-${mod}`;
+  const rules: Rule[] =
+    kind === 'cluster' ? [] : [verdict({ kind: 'jump', chain: CHAIN.markForMasquerade })];
+  rules.push(rule({ kind: 'dnatMap', key, family, mod, map: dnatMapName(key, family) }));
+  return { name, shared: true, rules };
 }
 
 export function nodePortSetName(family: Family): string {
@@ -89,8 +117,13 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
   chains.get(CHAIN.reject)!.rules.push(verdict({ kind: 'reject' }));
 
   const maps = new Map<string, VerdictMap>();
+  const dnatMaps = new Map<string, DnatMap>();
   const addressSets = new Map<string, AddressSet>();
   for (const family of FAMILIES) {
+    for (const key of ['addrProtoPort', 'protoPort'] as const) {
+      const name = dnatMapName(key, family);
+      dnatMaps.set(name, { name, family, key, elements: new Map() });
+    }
     for (const kind of ['service-ips', 'no-endpoint-services', 'firewall-ips'] as const) {
       const name = mapName(kind, family);
       maps.set(name, { name, family, key: 'addrProtoPort', elements: new Map() });
@@ -153,6 +186,8 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
     masqueradeMark,
     chains,
     maps,
+    dnatMaps,
+    sharedChains: new Map(),
     affinitySets: new Map(),
     addressSets,
     localAddresses,

@@ -2,7 +2,7 @@ import { TraceError } from './errors.js';
 import { type Family, canonicalIp, ipFamily, ipInCidrs, parseCidr } from './ip.js';
 import { renderRule } from './nft-render.js';
 import type { Chain, Hook, Match, Rule, Ruleset, Verdict } from './ruleset.js';
-import { clusterIpSetName, mapKeyText } from './ruleset.js';
+import { clusterIpSetName, dnatKeyText, mapKeyText } from './ruleset.js';
 import type { L4Proto } from './service-ports.js';
 
 /** The first packet of a connection, as the node sees it. */
@@ -198,6 +198,28 @@ function apply(
           depth,
         ),
       );
+    case 'dnatMap': {
+      const map = rs.dnatMaps.get(a.map);
+      if (!map) throw new TraceError(`rule in ${chain.name} uses unknown map ${a.map}`);
+      const key = {
+        ...(a.key === 'addrProtoPort' ? { ip: s.daddr } : {}),
+        proto: p.protocol as L4Proto,
+        port: s.dport,
+      };
+      const out: Applied[] = [];
+      for (let slot = 0; slot < a.mod; slot++) {
+        // A slot the map lacks makes the lookup fail: the rule does not match.
+        const el = map.elements.get(dnatKeyText({ key, slot }));
+        if (!el) {
+          out.push({ state: s, result: 'continue' });
+          continue;
+        }
+        const note = `random choice ${slot + 1} of ${a.mod}: @${a.map} has ${dnatKeyText(el)}`;
+        const to = { ...s, daddr: el.ip, dport: el.port, dnat: true };
+        out.push({ state: step(to, note), result: 'accept' });
+      }
+      return out;
+    }
     case 'setMark':
       return [{ state: step({ ...s, mark: true }, branch), result: 'continue' }];
     case 'clearMark':

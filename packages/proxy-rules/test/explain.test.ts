@@ -20,7 +20,9 @@ describe('formatTrace', () => {
     expect(text).toMatch(
       /services: ip daddr \. meta l4proto \. th dport vmap @service-ips-v4 {3}\[@service-ips-v4 has 10\.96\.0\.10 \. tcp \. 80\]/,
     );
-    expect(text).toContain('[random: taken 1 time in 2]');
+    expect(text).toContain(
+      'pick-v4-2: dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 2 map @endpoints-v4   [random choice 1 of 2: @endpoints-v4 has 10.96.0.10 . tcp . 80 . 0]',
+    );
   });
 
   it('says REJECT in words a user understands', () => {

@@ -23,11 +23,35 @@ describe('ClusterIP', () => {
     ]);
   });
 
-  it('picks among few endpoints with numgen rules, among many with one numgen vmap', () => {
-    const few = renderFullSync(compile(m).ruleset);
-    expect(few).toMatch(/numgen random mod 2 == 0 meta l4proto tcp dnat ip to 10\.244\.1\.5:8080/);
+  it('picks the endpoint from the shared endpoint map, one pick chain per endpoint count', () => {
+    const text = renderFullSync(compile(m).ruleset);
+    expect(text).toContain(
+      'add rule inet switchyard-proxy pick-v4-2 dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 2 map @endpoints-v4',
+    );
+    expect(text).toContain(
+      'add element inet switchyard-proxy endpoints-v4 { 10.96.0.10 . tcp . 80 . 0 : 10.244.1.5 . 8080, 10.96.0.10 . tcp . 80 . 1 : 10.244.2.5 . 8080 }',
+    );
+    // no chain of its own
+    expect([...compile(m).ruleset.chains.keys()].filter((n) => n.includes('/'))).toEqual([]);
     const eps = Array.from({ length: 20 }, (_, i) => ep(`10.244.5.${i + 1}`));
     const many = model([service('big', { clusterIP: CIP })], [slice('big', eps)]);
+    expect(renderFullSync(compile(many).ruleset)).toContain(
+      'numgen random mod 20 map @endpoints-v4',
+    );
+    expect(outcomes(many, pod('10.244.3.3', CIP, 80))).toHaveLength(20);
+  });
+
+  it('with affinity: per-service numgen rules for few endpoints, one numgen vmap for many', () => {
+    const affine = { clusterIP: CIP, sessionAffinity: 'ClientIP' as const };
+    const few = model(
+      [service('web', affine)],
+      [slice('web', [ep('10.244.1.5'), ep('10.244.2.5')])],
+    );
+    expect(renderFullSync(compile(few).ruleset)).toMatch(
+      /numgen random mod 2 == 0 update @affinity-\S+ \{ ip saddr \} meta l4proto tcp dnat ip to 10\.244\.1\.5:8080|numgen random mod 2 == 0 meta l4proto tcp update @affinity-\S+ \{ ip saddr \} dnat ip to 10\.244\.1\.5:8080/,
+    );
+    const eps = Array.from({ length: 20 }, (_, i) => ep(`10.244.5.${i + 1}`));
+    const many = model([service('big', affine)], [slice('big', eps)]);
     expect(renderFullSync(compile(many).ruleset)).toMatch(
       /numgen random mod 20 vmap \{ 0 : goto endpoint-/,
     );

@@ -57,7 +57,7 @@ describe('bad input', () => {
     const { ruleset } = compile(
       model([service('web', { clusterIP: '10.96.0.1' })], [slice('web', [ep('10.244.1.5')])]),
     );
-    const svcChain = [...ruleset.chains.values()].find((c) => c.name.startsWith('service-'))!;
+    const svcChain = [...ruleset.chains.values()].find((c) => c.name.startsWith('pick-'))!;
     svcChain.rules = [
       { matches: [], action: { kind: 'verdict', verdict: { kind: 'goto', chain: 'missing' } } },
     ];

@@ -25,33 +25,56 @@ describe('renderIncremental', () => {
     expect(renderIncremental(a, b)).toEqual({ text: '', full: false, changed: [] });
   });
 
-  it('one endpoint change touches only that service: its policy chain and the hairpin pair', () => {
+  it('one endpoint change touches only that service: its endpoint-map element and the hairpin pair', () => {
     const tx = renderIncremental(compile(many(50)).ruleset, compile(many(50, 7)).ruleset);
     expect(tx.full).toBe(false);
     expect(tx.changed).toEqual(['default/s7/tcp/http']);
-    const lines = tx.text.trim().split('\n');
-    const hairpin = lines.filter((l) => / hairpin-v4 /.test(l));
-    expect(hairpin).toEqual([
+    expect(tx.text.trim().split('\n')).toEqual([
+      'delete element inet switchyard-proxy endpoints-v4 { 10.96.0.7 . tcp . 80 . 1 }',
       'delete element inet switchyard-proxy hairpin-v4 { 10.246.0.7 . 10.246.0.7 }',
+      'add element inet switchyard-proxy endpoints-v4 { 10.96.0.7 . tcp . 80 . 1 : 10.245.0.1 . 8080 }',
       'add element inet switchyard-proxy hairpin-v4 { 10.245.0.1 . 10.245.0.1 }',
     ]);
-    // everything else names only s7's policy chain: one flush, then its rules again
-    const rest = lines.filter((l) => !hairpin.includes(l));
-    for (const line of rest) expect(line).toMatch(/service-\w+-default\/s7\/tcp\/http/);
-    expect(rest.filter((l) => l.startsWith('flush chain'))).toHaveLength(1);
-    expect(rest.filter((l) => /^(add|delete) chain/.test(l))).toHaveLength(0);
   });
 
-  it('a removed service deletes its map element before its chains', () => {
+  it('a removed service deletes its elements; the pick chain goes with its last user, after them', () => {
     const a = compile(many(3)).ruleset;
     const b = compile(
       model(
         [service('s0', { clusterIP: '10.96.0.0' })],
-        [slice('s0', [ep('10.244.0.0'), ep('10.246.0.0')])],
+        [slice('s0', [ep('10.244.0.0'), ep('10.246.0.0'), ep('10.247.0.0')])],
       ),
     ).ruleset;
     const tx = renderIncremental(a, b);
     const lines = tx.text.trim().split('\n');
+    const del = lines.findIndex(
+      (l) => l.startsWith('delete element') && l.includes('10.96.0.1 . tcp . 80'),
+    );
+    const chainAdd = lines.indexOf('add chain inet switchyard-proxy pick-v4-3');
+    const retarget = lines.findIndex((l) => l.includes('10.96.0.0 . tcp . 80 : goto pick-v4-3'));
+    const chainDel = lines.indexOf('delete chain inet switchyard-proxy pick-v4-2');
+    expect(del).toBeGreaterThanOrEqual(0);
+    expect(chainAdd).toBeGreaterThanOrEqual(0);
+    expect(retarget).toBeGreaterThan(chainAdd);
+    expect(chainDel).toBeGreaterThan(Math.max(del, retarget));
+    expect(tx.changed).toEqual([
+      'default/s0/tcp/http',
+      'default/s1/tcp/http',
+      'default/s2/tcp/http',
+    ]);
+  });
+
+  it('a removed service with chains of its own deletes its map element before them', () => {
+    const affine = (i: number) =>
+      service(`s${i}`, { clusterIP: `10.96.0.${i}`, sessionAffinity: 'ClientIP' });
+    const a = compile(
+      model(
+        [affine(0), affine(1)],
+        [slice('s0', [ep('10.244.0.0')]), slice('s1', [ep('10.244.0.1')])],
+      ),
+    ).ruleset;
+    const b = compile(model([affine(0)], [slice('s0', [ep('10.244.0.0')])])).ruleset;
+    const lines = renderIncremental(a, b).text.trim().split('\n');
     const del = lines.findIndex(
       (l) => l.startsWith('delete element') && l.includes('10.96.0.1 . tcp . 80'),
     );
@@ -60,7 +83,6 @@ describe('renderIncremental', () => {
     );
     expect(del).toBeGreaterThanOrEqual(0);
     expect(chainDel).toBeGreaterThan(del);
-    expect(tx.changed).toEqual(['default/s1/tcp/http', 'default/s2/tcp/http']);
   });
 
   it('losing all endpoints swaps the dispatch element for a REJECT element', () => {

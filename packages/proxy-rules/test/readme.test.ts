@@ -42,7 +42,7 @@ describe('README snippet', () => {
     });
     const text = formatTrace(t);
     expect(nftText).toContain(
-      'add element inet switchyard-proxy service-nodeports-v4 { tcp . 30080 : goto external-',
+      'add element inet switchyard-proxy service-nodeports-v4 { tcp . 30080 : goto pick-nodeport-v4-2 }',
     );
     expect(healthChecks).toEqual([]);
     expect(skipped).toEqual([]);
@@ -53,6 +53,6 @@ describe('README snippet', () => {
       '       filter-prerouting: ct state new jump firewall-check',
       '       nat-prerouting: jump services',
     ]);
-    expect(text).toMatch(/external-\w+-default\/web\/tcp\/http: jump mark-for-masquerade/);
+    expect(text).toContain('pick-nodeport-v4-2: jump mark-for-masquerade');
   });
 });
