@@ -32,3 +32,17 @@ export class RequestPathError extends Error {
     super(message);
   }
 }
+
+/** An upstream response we refuse to relay (ambiguous or malformed framing); the client gets 502. */
+export class UpstreamProtocolError extends Error {
+  override readonly name = 'UpstreamProtocolError';
+  readonly status = 502;
+}
+
+/** A header name or value that cannot be written on the wire (CR, LF, NUL, not a token). */
+export class InvalidHeaderError extends Error {
+  override readonly name = 'InvalidHeaderError';
+  constructor(readonly header: string) {
+    super(`invalid header ${JSON.stringify(header)}`);
+  }
+}

@@ -1,4 +1,9 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  ServerResponse,
+} from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { decide, type Forward, type IncomingInfo } from './decide.js';
 import { forward, requestHasBody } from './forward.js';
@@ -20,33 +25,47 @@ function firstValue(v: string | string[] | undefined): string | undefined {
   return (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
 }
 
+/** The socket facts routing needs: whether it is TLS and the local port it arrived on. */
+export interface ConnectionFacts {
+  tls: boolean;
+  localPort: number | undefined;
+}
+
 /**
  * What routing needs to know about a request. Behind a trusted load balancer that terminates
  * TLS, the scheme and port the client used come from X-Forwarded-Proto/-Port, so ssl-redirect
  * does not loop and redirects point at the public port.
  */
+export function requestInfo(
+  method: string,
+  url: string,
+  headers: IncomingHttpHeaders,
+  conn: ConnectionFacts,
+  hostHeaders: number,
+  trustForwarded: boolean,
+): IncomingInfo {
+  let scheme: 'http' | 'https' = conn.tls ? 'https' : 'http';
+  let localPort = conn.localPort ?? (conn.tls ? 443 : 80);
+  if (trustForwarded) {
+    const proto = firstValue(headers['x-forwarded-proto'])?.toLowerCase();
+    if (proto === 'http' || proto === 'https') scheme = proto;
+    const port = Number(firstValue(headers['x-forwarded-port']));
+    if (Number.isInteger(port) && port > 0 && port < 65536) localPort = port;
+  }
+  return { duplicateHost: hostHeaders > 1, method, url, headers, scheme, localPort };
+}
+
+/** requestInfo for a request Node's HTTP server parsed. */
 export function incomingInfo(req: IncomingMessage, trustForwarded: boolean): IncomingInfo {
-  const tls = (req.socket as Partial<TLSSocket>).encrypted === true;
   let hosts = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     if (req.rawHeaders[i]?.toLowerCase() === 'host') hosts++;
   }
-  let scheme: 'http' | 'https' = tls ? 'https' : 'http';
-  let localPort = req.socket.localPort ?? (tls ? 443 : 80);
-  if (trustForwarded) {
-    const proto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
-    if (proto === 'http' || proto === 'https') scheme = proto;
-    const port = Number(firstValue(req.headers['x-forwarded-port']));
-    if (Number.isInteger(port) && port > 0 && port < 65536) localPort = port;
-  }
-  return {
-    duplicateHost: hosts > 1,
-    method: req.method ?? 'GET',
-    url: req.url ?? '/',
-    headers: req.headers,
-    scheme,
-    localPort,
+  const conn = {
+    tls: (req.socket as Partial<TLSSocket>).encrypted === true,
+    localPort: req.socket.localPort,
   };
+  return requestInfo(req.method ?? 'GET', req.url ?? '/', req.headers, conn, hosts, trustForwarded);
 }
 
 /** The client as rate limiting sees it: the first X-Forwarded-For hop only when trusted. */
@@ -58,17 +77,17 @@ function clientAddress(req: IncomingMessage, opts: ResolvedProxyOptions): string
 
 /** The upstream request headers for a decision: end-to-end headers, X-Forwarded-*, filters. */
 export function upstreamHeaders(
-  req: IncomingMessage,
+  peer: string,
   info: IncomingInfo,
   d: Forward,
   opts: ResolvedProxyOptions,
 ): OutgoingHttpHeaders {
-  const headers = endToEndHeaders(req.headers);
+  const headers = endToEndHeaders(info.headers);
   if (d.host !== undefined) headers.host = d.host;
   setForwarded(headers, {
-    clientAddress: req.socket.remoteAddress ?? '',
+    clientAddress: peer,
     proto: info.scheme,
-    host: req.headers.host,
+    host: info.headers.host,
     port: info.localPort,
     trust: opts.trustForwardedHeaders,
   });
@@ -131,7 +150,7 @@ export function createProxyHandler(router: Router, options: ProxyOptions): Reque
         fail(503, 'rate limited');
         return;
       }
-      const headers = upstreamHeaders(req, info, d, opts);
+      const headers = upstreamHeaders(req.socket.remoteAddress ?? '', info, d, opts);
       const limit = d.options.maxBodyBytes ?? opts.maxBodyBytes;
       if (Number(req.headers['content-length'] ?? 0) > limit) {
         fail(413, 'body too large');

@@ -1,9 +1,15 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { FastPath } from './fast-path.js';
 import { createProxyHandler } from './proxy-handler.js';
 import { writeRawResponse } from './respond.js';
-import { defaultAgent, type ProxyOptions } from './proxy-options.js';
+import {
+  balancerFor,
+  defaultAgent,
+  resolveProxyOptions,
+  type ProxyOptions,
+} from './proxy-options.js';
 import type { Router } from './router.js';
 import type { TlsStore } from './tls-store.js';
 import { createUpgradeHandler } from './upgrade-handler.js';
@@ -19,6 +25,36 @@ export interface IngressServerOptions extends ProxyOptions {
   keepAliveTimeoutMs?: number;
   /** Largest request head in bytes (431 above it); default 16 KiB. */
   maxHeaderSize?: number;
+  /**
+   * Serve plain, bodyless HTTP/1.1 requests on a fast path (raw sockets both ways, see
+   * FastPath); default true. Everything else, and HTTPS, always takes Node's HTTP server.
+   */
+  fastPath?: boolean;
+}
+
+/**
+ * Node's HTTP server with the fast path in front: new connections go to the fast path, which
+ * hands them to Node's own connection handling when it meets a request it does not serve.
+ * close() / closeIdleConnections() / closeAllConnections() cover the fast path's connections
+ * too.
+ */
+class IngressHttpServer extends HttpServer {
+  fast: FastPath | undefined;
+
+  override close(callback?: (err?: Error) => void): this {
+    this.fast?.startClosing();
+    return super.close(callback);
+  }
+
+  override closeIdleConnections(): void {
+    this.fast?.closeIdle();
+    super.closeIdleConnections();
+  }
+
+  override closeAllConnections(): void {
+    this.fast?.closeAll();
+    super.closeAllConnections();
+  }
 }
 
 /** Status for a request the HTTP parser refused, by Node's error code. */
@@ -51,8 +87,10 @@ export function createIngressServer(
   const handler = createProxyHandler(router, proxyOptions);
   const server = options.tls
     ? createHttpsServer({ ...common, SNICallback: options.tls.sniCallback }, handler)
-    : createHttpServer(common, handler);
+    : new IngressHttpServer(common, handler);
   if (options.tls) options.tls.attach(server as HttpsServer);
+  else if (options.fastPath !== false)
+    attachFastPath(server as IngressHttpServer, router, proxyOptions, common);
   server.on('upgrade', createUpgradeHandler(router, proxyOptions));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
@@ -62,4 +100,27 @@ export function createIngressServer(
     writeRawResponse(socket, clientErrorStatus(err.code));
   });
   return server;
+}
+
+/** Puts the fast path in front of the server's own 'connection' handling. */
+function attachFastPath(
+  server: IngressHttpServer,
+  router: Router,
+  options: ProxyOptions,
+  limits: { maxHeaderSize: number; keepAliveTimeout: number },
+): void {
+  const [nodeConnection, ...others] = server.listeners('connection') as ((
+    socket: Socket,
+  ) => void)[];
+  // Node's server registers exactly one listener; anything else and we stay out of the way.
+  if (!nodeConnection || others.length > 0) return;
+  const opts = resolveProxyOptions(options);
+  server.fast = new FastPath(router, opts, balancerFor(opts), {
+    maxHeaderSize: limits.maxHeaderSize,
+    keepAliveTimeoutMs: limits.keepAliveTimeout,
+    handOver: (socket) => nodeConnection.call(server, socket),
+  });
+  const fast = server.fast;
+  server.removeListener('connection', nodeConnection);
+  server.on('connection', (socket: Socket) => fast.accept(socket));
 }

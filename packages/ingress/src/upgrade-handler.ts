@@ -54,7 +54,7 @@ export function createUpgradeHandler(router: Router, options: ProxyOptions): Upg
         writeRawResponse(socket, 503);
         return;
       }
-      const headers = upstreamHeaders(req, info, d, opts);
+      const headers = upstreamHeaders(req.socket.remoteAddress ?? '', info, d, opts);
       headers.connection = 'Upgrade';
       headers.upgrade = req.headers.upgrade ?? '';
       const up = upstreamRequest(

@@ -1,0 +1,522 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { decide, type Decision, type Forward, type IncomingInfo } from './decide.js';
+import type { Endpoint, EndpointBalancer } from './endpoints.js';
+import { UpstreamProtocolError } from './errors.js';
+import { UpstreamError } from './forward.js';
+import { applyHeaderModifier, HOP_BY_HOP } from './headers.js';
+import { dateHeaderLine, headerLines, requestLine, statusLine } from './http-text.js';
+import { requestInfo, upstreamHeaders } from './proxy-handler.js';
+import type { ResolvedProxyOptions } from './proxy-options.js';
+import { parseSimpleRequest, type SimpleRequest } from './request-head.js';
+import type { ResponseHead, ResponseSink } from './response-parser.js';
+import type { Router } from './router.js';
+import { UpstreamPool, type UpstreamConnection, type UpstreamUser } from './upstream-pool.js';
+
+export interface FastPathOptions {
+  maxHeaderSize: number;
+  keepAliveTimeoutMs: number;
+  /** Gives a connection (with any unread bytes pushed back onto it) to Node's HTTP server. */
+  handOver: (socket: Socket) => void;
+}
+
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EADDRNOTAVAIL',
+]);
+const NO_ENDPOINTS_TRIED: ReadonlySet<string> = new Set();
+
+/** Closes an upstream connection whose exchange is over, so its last events reach nobody. */
+function abandon(up: UpstreamConnection): void {
+  up.user = undefined;
+  up.socket.destroy();
+}
+
+/**
+ * Whether a decision is one the fast path serves itself. Mirrors, affinity cookies, HTTPS
+ * backends, rate limits and request deadlines are left to the general handler (reached by
+ * handing the connection to Node's HTTP server), which implements all of them.
+ */
+function servesFast(d: Decision): d is Forward {
+  if (d.kind !== 'forward' || d.mirrors.length > 0) return false;
+  const o = d.options;
+  return (
+    o.affinity === undefined &&
+    o.backendTls !== true &&
+    o.rateLimit === undefined &&
+    !o.requestTimeoutMs &&
+    !o.backendRequestTimeoutMs
+  );
+}
+
+/**
+ * The standalone server's fast path for plain HTTP/1.1: it reads request heads itself and
+ * proxies over raw keep-alive sockets with a strict response parser, skipping Node's
+ * IncomingMessage / ServerResponse / ClientRequest machinery, which costs most of a Node
+ * proxy's CPU. It serves only what it fully understands (see parseSimpleRequest and
+ * servesFast); at the first request it does not, the connection is handed to Node's HTTP
+ * server and the general handler for good, so every strict rule of that path still applies.
+ * Routing, X-Forwarded-*, header filters, retries, timeouts and the hooks are the same code as
+ * the general handler's.
+ */
+export class FastPath {
+  readonly pool = new UpstreamPool();
+  private readonly connections = new Set<ClientConnection>();
+  closing = false;
+
+  constructor(
+    readonly router: Router,
+    readonly opts: ResolvedProxyOptions,
+    readonly balancer: EndpointBalancer,
+    readonly settings: FastPathOptions,
+  ) {}
+
+  accept(socket: Socket): void {
+    this.connections.add(new ClientConnection(this, socket));
+  }
+
+  forget(c: ClientConnection): void {
+    this.connections.delete(c);
+  }
+
+  /** After server.close(): finish what is in flight, then close; close idle connections now. */
+  startClosing(): void {
+    this.closing = true;
+    this.closeIdle();
+  }
+
+  closeIdle(): void {
+    for (const c of [...this.connections]) if (c.idle) c.socket.destroy();
+    this.pool.closeIdle();
+  }
+
+  closeAll(): void {
+    for (const c of [...this.connections]) c.socket.destroy();
+    this.pool.closeIdle();
+  }
+}
+
+/** One client connection while the fast path owns it. */
+class ClientConnection {
+  private pending: Buffer | undefined;
+  private exchange: Exchange | undefined;
+  private inNext = false;
+  private owned = true;
+  private readonly onData = (d: Buffer): void => this.received(d);
+  private readonly onClose = (): void => this.closed();
+  private readonly onTimeout = (): void => {
+    // The keep-alive timer (activity re-arms it); an exchange has its own upstream timers.
+    if (!this.exchange) this.socket.destroy();
+  };
+  private readonly onDrain = (): void => this.exchange?.clientDrained();
+  private readonly onError = (): void => undefined; // 'close' follows
+  /** The client sent FIN: answer what it sent, then close (the server allows half-open). */
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    if (this.exchange === undefined && this.pending === undefined) this.socket.end();
+  };
+  private ended = false;
+  readonly localPort: number | undefined;
+  readonly peer: string;
+
+  constructor(
+    readonly fast: FastPath,
+    readonly socket: Socket,
+  ) {
+    this.localPort = socket.localPort;
+    this.peer = socket.remoteAddress ?? '';
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
+    socket.on('timeout', this.onTimeout);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('end', this.onEnd);
+    socket.setTimeout(fast.settings.keepAliveTimeoutMs);
+  }
+
+  get idle(): boolean {
+    return this.exchange === undefined && this.pending === undefined;
+  }
+
+  private received(d: Buffer): void {
+    this.pending = this.pending ? Buffer.concat([this.pending, d]) : d;
+    if (this.exchange) {
+      // Pipelined requests wait for the one in flight; stop reading if they pile up.
+      if (this.pending.length > this.fast.settings.maxHeaderSize) this.socket.pause();
+      return;
+    }
+    this.next();
+  }
+
+  /** Starts the next buffered request, or hands the connection over if it is not simple. */
+  private next(): void {
+    this.inNext = true;
+    try {
+      while (this.owned && !this.exchange && this.pending && !this.socket.destroyed) {
+        const pending = this.pending;
+        const req = parseSimpleRequest(pending, this.fast.settings.maxHeaderSize);
+        if (!req) {
+          this.handOver();
+          return;
+        }
+        const { opts } = this.fast;
+        const info = requestInfo(
+          req.method,
+          req.url,
+          req.headers as IncomingHttpHeaders,
+          { tls: false, localPort: this.localPort },
+          1,
+          opts.trustForwardedHeaders,
+        );
+        const d = decide(this.fast.router.table, info, opts.random);
+        if (!servesFast(d)) {
+          this.handOver();
+          return;
+        }
+        this.pending = req.end < pending.length ? pending.subarray(req.end) : undefined;
+        if (this.socket.isPaused()) this.socket.resume();
+        const closeAfter = req.close || this.fast.closing;
+        this.exchange = new Exchange(this, req, info, d, closeAfter);
+        this.exchange.start();
+      }
+    } catch (e) {
+      // A bug must cost one connection, never the server.
+      this.fast.opts.onEvent?.({
+        level: 'error',
+        msg: 'internal error',
+        error: (e as Error).message,
+      });
+      this.socket.destroy();
+    } finally {
+      this.inNext = false;
+    }
+  }
+
+  /** Called by the exchange when its response is complete (or the client is gone). */
+  exchangeDone(closeAfter: boolean): void {
+    this.exchange = undefined;
+    if (closeAfter || this.fast.closing) {
+      this.socket.end();
+      return;
+    }
+    if (!this.inNext) this.next();
+    if (this.ended && this.exchange === undefined && this.owned) this.socket.end();
+  }
+
+  /** Gives the connection, with its unread bytes, to Node's HTTP server for good. */
+  private handOver(): void {
+    this.owned = false;
+    const socket = this.socket;
+    socket.pause();
+    socket.removeListener('data', this.onData);
+    socket.removeListener('close', this.onClose);
+    socket.removeListener('timeout', this.onTimeout);
+    socket.removeListener('drain', this.onDrain);
+    socket.removeListener('error', this.onError);
+    socket.removeListener('end', this.onEnd);
+    socket.setTimeout(0);
+    this.fast.forget(this);
+    if (this.pending) socket.unshift(this.pending);
+    this.pending = undefined;
+    this.fast.settings.handOver(socket);
+    socket.resume();
+  }
+
+  private closed(): void {
+    this.fast.forget(this);
+    this.exchange?.clientGone();
+    this.exchange = undefined;
+  }
+}
+
+/** One request on the fast path: pick an endpoint, send the head, relay the response. */
+class Exchange implements UpstreamUser, ResponseSink {
+  private readonly started = performance.now();
+  private attempt = 0;
+  private tried: Set<string> | undefined;
+  private lastError: Error | undefined;
+  private upstream: UpstreamConnection | undefined;
+  private endpoint: Endpoint | undefined;
+  private head = '';
+  private gotBytes = false;
+  private headSent = false;
+  private chunked = false;
+  private keepAlive = false;
+  private waitingDrain = false;
+  private finished = false;
+  private status = 0;
+
+  constructor(
+    private readonly conn: ClientConnection,
+    private readonly req: SimpleRequest,
+    private readonly info: IncomingInfo,
+    private readonly d: Forward,
+    private readonly closeAfter: boolean,
+  ) {}
+
+  start(): void {
+    const { opts } = this.conn.fast;
+    try {
+      const headers = upstreamHeaders(this.conn.peer, this.info, this.d, opts);
+      this.head = `${requestLine(this.req.method, this.d.path)}${headerLines(headers)}\r\n`;
+    } catch (e) {
+      // A rewrite or header filter produced something that cannot go on the wire.
+      this.fail(500, 'invalid upstream request', e as Error);
+      return;
+    }
+    this.send();
+  }
+
+  private send(): void {
+    const { fast } = this.conn;
+    const ep = fast.balancer.next(this.d.service, this.tried ?? NO_ENDPOINTS_TRIED);
+    if (!ep) {
+      const last = this.lastError;
+      if (this.attempt === 0) this.fail(503, 'no ready endpoints');
+      else
+        this.fail(
+          last instanceof UpstreamError ? last.status : 502,
+          last?.message ?? 'upstream failed',
+          last,
+        );
+      return;
+    }
+    this.endpoint = ep;
+    this.gotBytes = false;
+    const o = this.d.options;
+    const up = fast.pool.acquire(ep, this, o.connectTimeoutMs ?? fast.opts.connectTimeoutMs);
+    this.upstream = up;
+    up.parser.expect(this, this.req.method === 'HEAD');
+    if (up.connected) up.socket.setTimeout(o.readTimeoutMs ?? fast.opts.readTimeoutMs);
+    up.socket.write(this.head, 'latin1');
+  }
+
+  onConnect(): void {
+    const o = this.d.options;
+    this.upstream?.socket.setTimeout(o.readTimeoutMs ?? this.conn.fast.opts.readTimeoutMs);
+  }
+
+  onData(data: Buffer): void {
+    this.gotBytes = true;
+    const client = this.conn.socket;
+    client.cork();
+    try {
+      this.upstream?.parser.execute(data);
+    } catch (e) {
+      this.upstreamFailed(e as Error);
+    } finally {
+      client.uncork();
+    }
+  }
+
+  onTimeout(): void {
+    const up = this.upstream;
+    if (!up) return;
+    this.upstreamFailed(new UpstreamError(up.connected ? 'read timeout' : 'connect timeout', 504));
+  }
+
+  onClosed(error: Error | undefined): void {
+    const up = this.upstream;
+    if (this.finished || !up) return;
+    if (!error && up.parser.untilClose) {
+      try {
+        up.parser.finish();
+      } catch (e) {
+        this.upstreamFailed(e as Error);
+      }
+      return;
+    }
+    this.upstreamFailed(
+      error ?? new UpstreamProtocolError('upstream closed before the response ended'),
+    );
+  }
+
+  /**
+   * The upstream connection failed. Before any response byte went to the client, idempotent
+   * requests (all the fast path serves) are retried on a connect failure or on a reused
+   * connection that broke before answering; otherwise the client gets the error's status, or
+   * its connection is closed if the response had started.
+   */
+  private upstreamFailed(err: Error): void {
+    const up = this.upstream;
+    this.upstream = undefined;
+    if (up) abandon(up);
+    if (this.finished) return;
+    if (this.headSent) {
+      this.conn.socket.destroy();
+      this.finish(false);
+      return;
+    }
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const connectFailed = up !== undefined && (!up.connected || CONNECT_ERRORS.has(code));
+    const stale = up !== undefined && up.reused && !this.gotBytes;
+    const ep = this.endpoint;
+    if ((connectFailed || stale) && ep && this.attempt < this.conn.fast.opts.retries) {
+      this.attempt++;
+      this.lastError = err;
+      this.tried ??= new Set();
+      // A pooled connection the backend had just closed says nothing about the endpoint itself.
+      if (connectFailed) this.tried.add(`${ep.address}:${ep.port}`);
+      this.send();
+      return;
+    }
+    const status =
+      err instanceof UpstreamError || err instanceof UpstreamProtocolError ? err.status : 502;
+    this.fail(status, err.message, err);
+  }
+
+  onHead(h: ResponseHead): void {
+    if (this.finished) return;
+    let head: string;
+    try {
+      head = this.responseHead(h);
+    } catch (e) {
+      // A response header filter produced something that cannot go on the wire.
+      this.upstreamFailed(
+        new UpstreamProtocolError(`invalid response headers: ${(e as Error).message}`),
+      );
+      return;
+    }
+    this.status = h.status;
+    this.keepAlive = h.keepAlive;
+    this.chunked = h.framing === 'chunked' || h.framing === 'close';
+    this.headSent = true;
+    this.conn.socket.write(head, 'latin1');
+  }
+
+  /** The client's response head: the upstream's end-to-end headers, filters, our framing. */
+  private responseHead(h: ResponseHead): string {
+    const raw = h.rawHeaders;
+    const d = this.d;
+    let named: Set<string> | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      if ((raw[i] as string).toLowerCase() === 'connection') {
+        named ??= new Set();
+        for (const t of (raw[i + 1] as string).split(',')) named.add(t.trim().toLowerCase());
+      }
+    }
+    const filtered =
+      d.responseHeaders.some((m) => m !== undefined) ||
+      Object.keys(d.extraResponseHeaders).length > 0;
+    let lines = '';
+    let hasDate = false;
+    if (filtered) {
+      // The same object shape Node gives the general handler, so filters behave identically.
+      const out: OutgoingHttpHeaders = {};
+      for (let i = 0; i < raw.length; i += 2) {
+        const k = (raw[i] as string).toLowerCase();
+        if (HOP_BY_HOP.has(k) || named?.has(k)) continue;
+        const v = raw[i + 1] as string;
+        const cur = out[k];
+        if (cur === undefined) out[k] = k === 'set-cookie' ? [v] : v;
+        else if (Array.isArray(cur)) cur.push(v);
+        else out[k] = `${String(cur)}, ${v}`;
+      }
+      for (const m of d.responseHeaders) applyHeaderModifier(out, m);
+      Object.assign(out, d.extraResponseHeaders);
+      hasDate = out.date !== undefined;
+      lines = headerLines(out);
+    } else {
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i] as string;
+        const k = name.toLowerCase();
+        if (HOP_BY_HOP.has(k) || named?.has(k)) continue;
+        if (k === 'date') hasDate = true;
+        lines += `${name}: ${raw[i + 1] as string}\r\n`;
+      }
+    }
+    let head = statusLine(h.status) + lines;
+    if (!hasDate) head += dateHeaderLine();
+    if (h.framing === 'chunked' || h.framing === 'close') head += 'Transfer-Encoding: chunked\r\n';
+    if (this.closeAfter || this.conn.fast.closing) head += 'Connection: close\r\n';
+    return `${head}\r\n`;
+  }
+
+  onBody(data: Buffer): void {
+    if (this.finished || data.length === 0) return;
+    const client = this.conn.socket;
+    let ok: boolean;
+    if (this.chunked) {
+      client.write(`${data.length.toString(16)}\r\n`, 'latin1');
+      client.write(data);
+      ok = client.write('\r\n', 'latin1');
+    } else ok = client.write(data);
+    if (!ok && !this.waitingDrain) {
+      // A slow reader: stop reading the backend until the client catches up.
+      this.waitingDrain = true;
+      this.upstream?.socket.pause();
+    }
+  }
+
+  clientDrained(): void {
+    if (!this.waitingDrain) return;
+    this.waitingDrain = false;
+    this.upstream?.socket.resume();
+  }
+
+  onEnd(clean: boolean): void {
+    if (this.finished) return;
+    if (this.chunked) this.conn.socket.write('0\r\n\r\n', 'latin1');
+    const up = this.upstream;
+    this.upstream = undefined;
+    if (up) {
+      if (this.keepAlive && clean) this.conn.fast.pool.release(up);
+      else abandon(up);
+    }
+    this.finish(true);
+  }
+
+  /** Answers locally with an error status (the same text body as the general handler). */
+  private fail(status: number, reason: string, error?: Error): void {
+    const { opts } = this.conn.fast;
+    opts.onEvent?.({
+      level: status >= 500 ? 'error' : 'warn',
+      msg: reason,
+      status,
+      method: this.req.method,
+      path: this.req.url,
+      host: this.req.headers.host,
+      error: error?.message,
+    });
+    this.status = status;
+    const body = `${statusLine(status).slice(9, -2)}\n`;
+    const close = this.closeAfter || this.conn.fast.closing;
+    this.conn.socket.write(
+      `${statusLine(status)}content-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${dateHeaderLine()}${close ? 'Connection: close\r\n' : ''}\r\n${body}`,
+      'latin1',
+    );
+    this.finish(true);
+  }
+
+  /** The client connection closed before the exchange finished. */
+  clientGone(): void {
+    if (this.finished) return;
+    const up = this.upstream;
+    this.upstream = undefined;
+    if (up) abandon(up);
+    this.finish(false, false);
+  }
+
+  private finish(completed: boolean, notify = true): void {
+    this.finished = true;
+    const { opts } = this.conn.fast;
+    if (opts.onResponse) {
+      const ep = this.headSent ? this.endpoint : undefined;
+      opts.onResponse({
+        method: this.req.method,
+        host: this.req.headers.host,
+        url: this.req.url,
+        status: this.status,
+        route: this.d.route,
+        ...(ep === undefined ? {} : { upstream: `${ep.address}:${ep.port}` }),
+        durationMs: performance.now() - this.started,
+        completed,
+      });
+    }
+    if (notify) this.conn.exchangeDone(this.closeAfter);
+  }
+}

@@ -1,0 +1,116 @@
+import { connect, type Socket } from 'node:net';
+import type { Endpoint } from './endpoints.js';
+import { ResponseParser } from './response-parser.js';
+
+/** The exchange currently using a connection; it hears everything that happens to the socket. */
+export interface UpstreamUser {
+  onConnect(): void;
+  onData(data: Buffer): void;
+  onTimeout(): void;
+  /** The socket closed while in use; `error` if it failed (reset, refused, ...). */
+  onClosed(error: Error | undefined): void;
+}
+
+/**
+ * One keep-alive TCP connection to an endpoint with its response parser. Its listeners are
+ * attached once and dispatch to whichever exchange holds it, so reusing it costs no
+ * per-request listener churn.
+ */
+export class UpstreamConnection {
+  readonly parser = new ResponseParser();
+  user: UpstreamUser | undefined;
+  /** It served a request before this one (a reset before any byte may just be a stale socket). */
+  reused = false;
+  connected = false;
+  private error: Error | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    readonly key: string,
+    pool: UpstreamPool,
+  ) {
+    socket.on('connect', () => {
+      this.connected = true;
+      this.user?.onConnect();
+    });
+    socket.on('data', (d: Buffer) => {
+      // Bytes on an idle connection answer nothing we asked: it cannot be trusted any more.
+      if (this.user) this.user.onData(d);
+      else socket.destroy();
+    });
+    socket.on('timeout', () => {
+      if (this.user) this.user.onTimeout();
+      else socket.destroy();
+    });
+    socket.on('error', (e) => (this.error = e));
+    socket.on('close', () => {
+      pool.forget(this);
+      const user = this.user;
+      this.user = undefined;
+      user?.onClosed(this.error);
+    });
+  }
+}
+
+/**
+ * Idle keep-alive connections per endpoint, most recently used first (the same policy as the
+ * proxy's http.Agent): idle ones are closed after `idleMs`, below the 5 s Node backends use,
+ * so a reused connection is rarely one the backend is just closing.
+ */
+export class UpstreamPool {
+  private readonly idle = new Map<string, UpstreamConnection[]>();
+
+  constructor(
+    private readonly idleMs = 4000,
+    private readonly maxIdlePerEndpoint = 256,
+  ) {}
+
+  /** An idle connection to `ep` or a new one (connecting, with `connectMs` as its timeout). */
+  acquire(ep: Endpoint, user: UpstreamUser, connectMs: number): UpstreamConnection {
+    const key = `${ep.address}:${ep.port}`;
+    const conn = this.idle.get(key)?.pop();
+    if (conn) {
+      conn.reused = true;
+      conn.user = user;
+      return conn;
+    }
+    const socket = connect({ host: ep.address, port: ep.port, noDelay: true });
+    socket.setTimeout(connectMs);
+    const fresh = new UpstreamConnection(socket, key, this);
+    fresh.user = user;
+    return fresh;
+  }
+
+  /** Puts a connection whose response is complete back for reuse. */
+  release(conn: UpstreamConnection): void {
+    conn.user = undefined;
+    const socket = conn.socket;
+    if (socket.destroyed) return;
+    let list = this.idle.get(conn.key);
+    if (!list) {
+      list = [];
+      this.idle.set(conn.key, list);
+    }
+    if (list.length >= this.maxIdlePerEndpoint) {
+      socket.destroy();
+      return;
+    }
+    if (socket.isPaused()) socket.resume();
+    socket.setTimeout(this.idleMs);
+    list.push(conn);
+  }
+
+  /** Drops a closed connection from the idle lists. */
+  forget(conn: UpstreamConnection): void {
+    const list = this.idle.get(conn.key);
+    if (!list) return;
+    const i = list.indexOf(conn);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.idle.delete(conn.key);
+  }
+
+  /** Closes every idle connection (server shutdown). */
+  closeIdle(): void {
+    for (const list of [...this.idle.values()]) for (const c of [...list]) c.socket.destroy();
+  }
+}
