@@ -2,6 +2,7 @@ import {
   isSelfUpstream,
   DnsCache,
   Forwarder,
+  QueryHandler,
   Resolver,
   Zone,
   createMetrics,
@@ -12,7 +13,6 @@ import {
   type Upstream,
 } from '@switchyard/dns';
 import type { DnsConfig } from './dns-config.js';
-import { SwitchableHandler } from './switchable-handler.js';
 
 export interface RuntimeOptions {
   /** The DNS listener's address and port, to keep the server from forwarding to itself. */
@@ -23,12 +23,13 @@ export interface RuntimeOptions {
 }
 
 /**
- * The long-lived DNS state (one zone, one set of metrics) and the config-dependent parts built
- * around it (resolver, forwarder with its cache). `apply` builds the new parts completely before
- * switching, so a config that fails to build leaves the running one untouched.
+ * The long-lived DNS state (one zone, one set of metrics, the handler the sockets use) and the
+ * config-dependent parts built around it (resolver, forwarder with its cache). `apply` builds
+ * the new parts completely, then hands them to `QueryHandler.reconfigure`, so a config that
+ * fails to build leaves the running one untouched.
  */
 export class DnsRuntime {
-  readonly handler: SwitchableHandler;
+  readonly handler: QueryHandler;
 
   private constructor(
     private readonly options: RuntimeOptions,
@@ -37,7 +38,7 @@ export class DnsRuntime {
     private applied: DnsConfig,
     first: HandlerOptions,
   ) {
-    this.handler = new SwitchableHandler(first);
+    this.handler = new QueryHandler(first);
   }
 
   /** Builds the runtime for `config`; throws DnsConfigError or ResolvConfError when it cannot. */
@@ -54,7 +55,7 @@ export class DnsRuntime {
 
   /** Switches to `config`; throws (and keeps the current config) when it cannot be built. */
   async apply(config: DnsConfig): Promise<void> {
-    this.handler.switchTo(await handlerOptions(config, this.zone, this.metrics, this.options));
+    this.handler.reconfigure(await handlerOptions(config, this.zone, this.metrics, this.options));
     this.applied = config;
   }
 }

@@ -9,6 +9,5 @@ export {
 } from './dns-config.js';
 export { USAGE, parseFlags, type CorefileSource, type Flags } from './flags.js';
 export { DnsRuntime, type RuntimeOptions } from './dns-runtime.js';
-export { SwitchableHandler } from './switchable-handler.js';
 export { startHttpEndpoint, type HttpEndpoint, type HttpReply } from './http-endpoint.js';
 export { startSwitchyardDns, type SwitchyardDns } from './app.js';

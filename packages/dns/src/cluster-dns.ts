@@ -1,6 +1,6 @@
 import { DnsCache } from './cache.js';
 import { Forwarder } from './forwarder.js';
-import { QueryHandler, type Logger } from './handler.js';
+import { QueryHandler, type HandlerOptions, type Logger } from './handler.js';
 import { createMetrics, type DnsMetrics } from './metrics.js';
 import { readResolvConf, type Upstream } from './resolv-conf.js';
 import { Resolver, type ResolverOptions } from './resolver.js';
@@ -30,12 +30,25 @@ export interface ClusterDnsOptions extends ResolverOptions {
   log?: Logger;
 }
 
+/** What `ClusterDns.reconfigure` can change: everything but the listeners. */
+export type ClusterDnsSettings = Omit<ClusterDnsOptions, 'host' | 'port' | 'tcp'>;
+
 /** A running cluster DNS: feed `zone` from informers, call `zone.markSynced()`, expose `metrics`. */
 export interface ClusterDns {
   readonly zone: Zone;
+  /** The resolver in force (a new one after each reconfigure). */
   readonly resolver: Resolver;
   readonly metrics: DnsMetrics;
   readonly server: DnsServer;
+  readonly handler: QueryHandler;
+  /**
+   * Switches to new settings while the sockets keep serving (a Corefile reload): the settings
+   * given replace those in force, the others keep their values. The zone and the metrics stay;
+   * the resolver, the forwarder and its cache, and the cached replies are rebuilt. Throws
+   * DnsConfigError or ResolvConfError, changing nothing, when the new settings cannot be built;
+   * queries already being answered finish on the old ones.
+   */
+  reconfigure(settings: ClusterDnsSettings): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +60,46 @@ export interface ClusterDns {
 export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<ClusterDns> {
   const host = options.host ?? '0.0.0.0';
   const port = options.port ?? 53;
+  const zone = new Zone();
+  const metrics = createMetrics();
+  let current = options;
+  let built = await handlerOptions(current, zone, metrics, host, port);
+  const handler = new QueryHandler(built);
+  const server = await startDnsServer({
+    handler,
+    host,
+    port,
+    tcp: options.tcp,
+    log: options.log,
+  });
+  return {
+    zone,
+    metrics,
+    server,
+    handler,
+    get resolver(): Resolver {
+      return built.resolver;
+    },
+    reconfigure: async (settings) => {
+      const next = { ...current, ...settings };
+      // The port bound at start (which port 0 picked) is the one to keep out of the upstreams.
+      const nextBuilt = await handlerOptions(next, zone, metrics, host, server.port);
+      handler.reconfigure(nextBuilt);
+      built = nextBuilt;
+      current = next;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Builds the resolver and forwarder for `options`; throws before anything is in use. */
+async function handlerOptions(
+  options: ClusterDnsOptions,
+  zone: Zone,
+  metrics: DnsMetrics,
+  host: string,
+  port: number,
+): Promise<HandlerOptions & { resolver: Resolver }> {
   const configured = options.upstreams ?? (await readResolvConf(options.resolvConf)).nameservers;
   // Forwarding to ourselves would loop each query until it times out (CoreDNS's `loop` plugin
   // exists for this: a pod's resolv.conf naming 127.0.0.53 reaches the pod's own port 53).
@@ -54,9 +107,7 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
   for (const u of configured)
     if (!upstreams.includes(u))
       options.log?.('warn', 'dropping an upstream that is this server itself', { upstream: u });
-  const zone = new Zone();
   const resolver = new Resolver(zone, options);
-  const metrics = createMetrics();
   const ttl = options.cacheTtl ?? 30;
   const forwarder =
     upstreams.length > 0
@@ -75,19 +126,5 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
       : undefined;
   if (!forwarder)
     options.log?.('warn', 'no upstream nameservers: names outside the zone are REFUSED');
-  const handler = new QueryHandler({
-    resolver,
-    forwarder,
-    metrics,
-    loadBalance: options.loadBalance,
-    log: options.log,
-  });
-  const server = await startDnsServer({
-    handler,
-    host,
-    port,
-    tcp: options.tcp,
-    log: options.log,
-  });
-  return { zone, resolver, metrics, server, close: () => server.close() };
+  return { resolver, forwarder, metrics, loadBalance: options.loadBalance, log: options.log };
 }

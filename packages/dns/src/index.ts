@@ -62,10 +62,12 @@ export { UpstreamError, exchangeTcp, exchangeUdp, upstreamLabel } from './upstre
 export { Forwarder, type ForwardResult, type ForwarderOptions } from './forwarder.js';
 export {
   DURATION_BUCKETS,
+  HistogramSeries,
   LabeledCounter,
   LabeledHistogram,
   createMetrics,
   renderPrometheus,
+  type CounterSeries,
   type DnsMetrics,
 } from './metrics.js';
 export {
@@ -79,4 +81,9 @@ export { startUdpServer, type BoundServer, type UdpServerOptions } from './udp-s
 export { startTcpServer, type TcpServerOptions } from './tcp-server.js';
 export { startDnsServer, type DnsServer, type DnsServerOptions } from './server.js';
 export { isSelfUpstream } from './self-upstream.js';
-export { startClusterDns, type ClusterDns, type ClusterDnsOptions } from './cluster-dns.js';
+export {
+  startClusterDns,
+  type ClusterDns,
+  type ClusterDnsOptions,
+  type ClusterDnsSettings,
+} from './cluster-dns.js';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startClusterDns } from '../src/cluster-dns.js';
 import { RCode, RRType } from '../src/constants.js';
+import { DnsConfigError } from '../src/errors.js';
 import { renderPrometheus } from '../src/metrics.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { dig, query, udpAsk } from './net-helpers.js';
@@ -74,6 +75,46 @@ describe('startClusterDns', { timeout: 20_000 }, () => {
     } finally {
       await dns.close();
       await rm(dir, { recursive: true });
+    }
+  });
+
+  it('reconfigures under running sockets: new TTL, zone settings and upstreams; a bad config changes nothing', async () => {
+    const up = await new FakeUpstream().start();
+    const dns = await startClusterDns({ host: '127.0.0.1', port: 0, ttl: 30, upstreams: [] });
+    try {
+      const port = dns.server.port;
+      dns.zone.upsertService({
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { clusterIPs: ['10.96.0.20'] },
+      });
+      dns.zone.markSynced();
+      const web = (): Promise<string> =>
+        dig(port, '+noall', '+answer', 'web.default.svc.cluster.local');
+      expect(await web()).toMatch(/\s30\s+IN\s+A\s+10\.96\.0\.20/);
+      expect((await udpAsk(port, query('example.com', RRType.A))).rcode).toBe(RCode.REFUSED);
+      const before = dns.resolver;
+
+      await dns.reconfigure({ ttl: 7, upstreams: [{ host: '127.0.0.1', port: up.port }] });
+      expect(dns.resolver).not.toBe(before);
+      expect(await web()).toMatch(/\s7\s+IN\s+A\s+10\.96\.0\.20/);
+      const forwarded = await udpAsk(port, query('example.com', RRType.A));
+      expect(forwarded.answers[0]).toMatchObject({ address: '93.184.216.34' });
+
+      await expect(dns.reconfigure({ ttl: -1 })).rejects.toThrow(DnsConfigError);
+      await expect(dns.reconfigure({ zone: 'a..b' })).rejects.toThrow(DnsConfigError);
+      expect(await web()).toMatch(/\s7\s+IN\s+A\s+10\.96\.0\.20/);
+
+      // Settings left out keep their values: only the zone name changes here.
+      await dns.reconfigure({ zone: 'example.internal' });
+      expect(await dig(port, '+short', 'web.default.svc.example.internal')).toBe('10.96.0.20\n');
+      expect(await dig(port, '+noall', '+answer', 'web.default.svc.example.internal')).toMatch(
+        /\s7\s+IN\s+A/,
+      );
+      // cluster.local is no longer ours: it goes to the upstream, which answers everything.
+      expect(await dig(port, '+short', 'web.default.svc.cluster.local')).toBe('192.0.2.1\n');
+    } finally {
+      await dns.close();
+      await up.close();
     }
   });
 
