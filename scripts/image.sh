@@ -37,12 +37,13 @@ Usage:
       --tag         default: switchyard/switchyard:dev
       --base        runtime stage base (default node:20-bookworm-slim); needs `node` on PATH
       --build-base  build stage base (default node:20-bookworm, or --base when given); needs
-                    node, npm, a C compiler and static libc (libc6-dev)
+                    node, npm, Node's headers, a C compiler and static libc (libc6-dev)
       --npm-cache   podman only: mount this npm cache into the build and run `npm ci --offline`
                     (for machines without a registry; e.g. ~/.npm)
   scripts/image.sh local-base [--prefix NAME]
       Build NAME-base:bookworm-node20 (runtime) and NAME-build-base:bookworm-node20 (build) with
-      mmdebstrap from the Debian mirror, with this machine's node binary (and npm) copied in.
+      mmdebstrap from the Debian mirror, with this machine's node binary (and npm and Node's
+      headers) copied in.
       Podman only. Default prefix: localhost/switchyard.
 EOF
 }
@@ -72,11 +73,31 @@ copy_workspace() {
   find "$dst/dist" \( -name '*.d.ts' -o -name '*.map' -o -name '*.tsbuildinfo' \) -delete
 }
 
+# @switchyard/linux compiles its setns addon on first use (a C compiler and Node's headers, which
+# the runtime image and a node do not have): build it here, for this node binary, and ship the
+# result beside its source where buildNativeNetns() finds it. Prints the path relative to
+# packages/linux.
+prebuilt_addon() {
+  local built
+  built="$(cd "$root" && node --input-type=module -e \
+    "import { buildNativeNetns } from '@switchyard/linux'; console.log(buildNativeNetns());")"
+  echo "${built#"$root/packages/linux/"}"
+}
+
+# Copies the linux package's native source and its prebuilt addon into DST (a copy of the package).
+copy_native() {
+  local dst="$1" addon="$2"
+  mkdir -p "$dst/native/build"
+  cp "$root/packages/linux/native/netns.c" "$dst/native/"
+  cp "$root/packages/linux/$addon" "$dst/$addon"
+}
+
 # Copies third-party package directories listed on stdin (relative paths) from the repository
 # into DST, keeping their relative places; type declarations are left out (never loaded).
 copy_modules() {
   local dst="$1" rel
   while read -r rel; do
+    [[ -n "$rel" ]] || continue
     [[ "$rel" == */@types/* || "$rel" == */undici-types ]] && continue
     mkdir -p "$dst/$(dirname "$rel")"
     cp -a "$root/$rel" "$dst/$rel"
@@ -88,7 +109,8 @@ assemble() {
   local dest="$1"
   if [[ -e "$dest" && -n "$(ls -A "$dest")" ]]; then die "$dest is not empty"; fi
   [[ -x "$root/$SHIM" ]] || die "$SHIM is missing: run apps/switchyard-cni/scripts/build-shim.sh"
-  local home="$dest/opt/switchyard" names=() dir rel name
+  local home="$dest/opt/switchyard" names=() dir rel name addon
+  addon="$(prebuilt_addon)"
   mkdir -p "$home/node_modules" "$dest/usr/local/bin"
   for dir in "${APPS[@]}"; do names+=("$(node -p "require('$root/$dir/package.json').name")"); done
   # Workspaces come through as node_modules/@switchyard/* symlinks: copy the link (relative, into
@@ -106,8 +128,9 @@ assemble() {
     [[ -L "$root/$rel" ]] || echo "$rel"
   done | copy_modules "$home"
   # Workspace-local node_modules (a version another workspace does not share) come along too.
-  grep '^\(apps\|packages\)/[^/]*/node_modules/' "$dest/.tree" | copy_modules "$home"
+  { grep '^\(apps\|packages\)/[^/]*/node_modules/' "$dest/.tree" || true; } | copy_modules "$home"
   rm "$dest/.tree"
+  copy_native "$home/packages/linux" "$addon"
   cp "$root/package.json" "$home/package.json"
   # Executables: relative links, so the tree works wherever DEST is (and at / in the image).
   for dir in "${APPS[@]}"; do
@@ -127,11 +150,8 @@ assemble() {
     elif [[ "$rel" == node_modules/* ]]; then
       echo "$rel"
     fi
-  done | while read -r rel; do
-    [[ "$rel" == */@types/* ]] && continue
-    mkdir -p "$fb/$(dirname "$rel")"
-    cp -a "$root/$rel" "$fb/$rel"
-  done
+  done | copy_modules "$fb"
+  copy_native "$fb/node_modules/@switchyard/linux" "$addon"
 }
 
 # The first engine whose daemon/runtime answers (a docker client without an engine fails `info`).
@@ -186,13 +206,15 @@ local_base() {
   done
   command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (apt-get install mmdebstrap)"
   podman info >/dev/null 2>&1 || die "podman info failed"
-  local node npm work
+  local node npm headers work
   node="$(readlink -f "$(command -v node)")"
+  headers="$(dirname "$(dirname "$node")")/include/node" # where @switchyard/linux looks too
+  [[ -f "$headers/node_api.h" ]] || die "Node's headers are not in $headers (@switchyard/linux's addon needs them)"
   npm="$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' RETURN
   local copy_node="mkdir -p \"\$1/usr/local/bin\" && cp '$node' \"\$1/usr/local/bin/node\""
-  local copy_npm="mkdir -p \"\$1/usr/local/lib/node_modules\" && cp -a '$npm' \"\$1/usr/local/lib/node_modules/npm\" && ln -s ../lib/node_modules/npm/bin/npm-cli.js \"\$1/usr/local/bin/npm\" && ln -s ../lib/node_modules/npm/bin/npx-cli.js \"\$1/usr/local/bin/npx\""
+  local copy_npm="mkdir -p \"\$1/usr/local/lib/node_modules\" && cp -a '$npm' \"\$1/usr/local/lib/node_modules/npm\" && ln -s ../lib/node_modules/npm/bin/npm-cli.js \"\$1/usr/local/bin/npm\" && ln -s ../lib/node_modules/npm/bin/npx-cli.js \"\$1/usr/local/bin/npx\" && mkdir -p \"\$1/usr/local/include\" && cp -a '$headers' \"\$1/usr/local/include/node\""
   local slim='rm -rf "$1"/var/lib/apt/lists/* "$1"/usr/share/doc/* "$1"/usr/share/man/*'
   mmdebstrap --variant=minbase --include=ca-certificates,nftables,iproute2,conntrack \
     --customize-hook="$copy_node" --customize-hook="$slim" \
