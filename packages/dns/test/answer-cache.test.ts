@@ -107,7 +107,7 @@ describe('parseSimpleQuery', () => {
   });
 });
 
-describe('the answer cache', () => {
+describe('the answer cache', { timeout: 20_000 }, () => {
   it('answers byte for byte as an uncached handler would, for mutated and re-cased queries', async () => {
     const zone = fixtureZone();
     const resolver = new Resolver(zone, { ttl: 30 });
@@ -126,7 +126,7 @@ describe('the answer cache', () => {
       ['outside.example', RRType.A],
     ];
     let hits = 0;
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 2000; i++) {
       const [name, type] = names[i % names.length] as [string, number];
       const edns =
         i % 3 === 0 ? undefined : { udpSize: [512, 1232, 4096][i % 3], dnssecOk: i % 5 === 0 };
@@ -142,13 +142,18 @@ describe('the answer cache', () => {
       const expected = await plain.handle(bytes, ctx);
       const first = await cached.handle(bytes, ctx);
       const second = await cached.handle(bytes, ctx);
-      expect(first).toEqual(expected);
-      expect(second).toEqual(expected);
+      // Buffer.equals: vitest's deep equality on thousands of buffers is far slower.
+      expect(expected === undefined ? first : expected.equals(first as Buffer)).toBe(
+        expected === undefined ? undefined : true,
+      );
+      expect(expected === undefined ? second : expected.equals(second as Buffer)).toBe(
+        expected === undefined ? undefined : true,
+      );
       if (parseSimpleQuery(bytes, ctx.proto) && cached.cachedReplies === before) hits++;
     }
     expect(plain.cachedReplies).toBe(0);
     expect(cached.cachedReplies).toBeGreaterThan(20);
-    expect(hits).toBeGreaterThan(1000);
+    expect(hits).toBeGreaterThan(600);
   });
 
   it('echoes the question exactly as asked, with the asker ID, from a reply cached for another spelling', async () => {
