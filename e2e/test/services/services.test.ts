@@ -1,9 +1,11 @@
 // "[sig-network] Services" against switchyard-proxy in the testbed: the distribution's manifest
 // (ServiceAccount, ClusterRole, binding, hostNetwork DaemonSet running the switchyard/switchyard
-// image's `switchyard-proxy`) on a real control plane with two nodes. Clients and servers share
-// node-1: the testbed's reference bridge has no overlay, so pods on different nodes cannot talk
-// yet; node-2 only holds endpoints that must NOT be used (internalTrafficPolicy Local) and a
-// NodePort that must drop outside traffic (externalTrafficPolicy Local without a local endpoint).
+// image's `switchyard-proxy`) on a real control plane with three nodes on the Switchyard pod
+// network (VXLAN between nodes). The client runs on node-1; the `web` endpoints are one per node,
+// so a ClusterIP or NodePort reaches pods across the overlay.
+//
+// The e2e project retries a failed test once in the same cluster, so every case makes its objects
+// under names (and selector labels) of its own attempt: see `attempt()`.
 import { CoreV1Api, DiscoveryV1Api, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { type Testbed, startTestbed } from '@switchyard/testbed';
@@ -27,16 +29,14 @@ let tb: Testbed;
 let core: CoreV1Api;
 let node1: string;
 let node2: string;
+let node3: string;
 let node1IP: string;
 let node2IP: string;
 
 beforeAll(async () => {
-  // Pinned to the reference bridge this suite was written against: on the host's br_netfilter a
-  // pod reaching itself through its Service is bridged back out of its own port, which needs the
-  // port's hairpin mode; the reference bridge sets it (hairpinMode), switchyard-cni does not yet.
-  tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY, cni: 'reference-bridge' });
+  tb = await startTestbed({ name: NAME, nodes: 3, underlay: UNDERLAY });
   core = tb.kubeConfig.makeApiClient(CoreV1Api);
-  [node1, node2] = tb.nodes.map((n) => n.name) as [string, string];
+  [node1, node2, node3] = tb.nodes.map((n) => n.name) as [string, string, string];
   [node1IP, node2IP] = tb.nodes.map((n) => n.internalIP) as [string, string];
   // Real nodes route every destination somewhere (a default route); the testbed's nodes have
   // none. Without a route the kernel drops a packet to a ClusterIP before the forward hook, where
@@ -54,15 +54,11 @@ beforeAll(async () => {
   }
   // A short sync period so a hand-flushed table comes back within seconds.
   await installProxy(tb, ['--sync-period=2s']);
+  // web-i runs on node-i; web-1 shares node-1 with the client.
   const pods = [
     toolboxPod('client', node1),
-    ...[1, 2, 3].map((i) =>
-      echoPod(
-        `web-${i}`,
-        node1,
-        { app: 'web', ...(i === 1 ? { hairpin: 'yes' } : {}) },
-        { ports: [8080, 9090] },
-      ),
+    ...[node1, node2, node3].map((node, i) =>
+      echoPod(`web-${i + 1}`, node, { app: 'web', node: String(i + 1) }, { ports: [8080, 9090] }),
     ),
   ];
   await Promise.all(pods.map((body) => core.createNamespacedPod({ namespace: 'default', body })));
@@ -105,6 +101,18 @@ function until<T>(
 
 const WEB = new Set(['web-1', 'web-2', 'web-3']);
 
+const attempts = new Map<string, number>();
+/**
+ * A name for this attempt of a case: `base` the first time, `base-r2` on vitest's retry, so a
+ * retried case never meets the Services, pods and labels its failed attempt left (409
+ * AlreadyExists, or an old pod matching the new selector).
+ */
+function attempt(base: string): string {
+  const n = (attempts.get(base) ?? 0) + 1;
+  attempts.set(base, n);
+  return n === 1 ? base : `${base}-r${n}`;
+}
+
 describe('[sig-network] Services on switchyard-proxy', () => {
   it('programs the kubernetes Service: pods reach the apiserver at the first service address', async () => {
     const ip = tb.options.kubernetesServiceIP;
@@ -123,20 +131,20 @@ describe('[sig-network] Services on switchyard-proxy', () => {
     expect(JSON.parse(r.stdout)).toHaveProperty('gitVersion');
   });
 
-  it('serves a basic endpoint from pods (ClusterIP spreads over every ready endpoint)', async () => {
-    const svc = await createService(service('web', { app: 'web' }));
+  it('serves a basic endpoint from pods on every node (ClusterIP spreads over every ready endpoint)', async () => {
+    const svc = await createService(service(attempt('web'), { app: 'web' }));
     const seen = await until(
-      'answers from at least two endpoints',
-      () => http(`http://${svc.spec!.clusterIP}/hostname`, 15),
-      (r) => r.every((h) => WEB.has(h)) && new Set(r).size >= 2,
+      'answers from every endpoint',
+      () => http(`http://${svc.spec!.clusterIP}/hostname`, 24),
+      (r) => r.every((h) => WEB.has(h)) && new Set(r).size === 3,
     );
-    expect(seen).toHaveLength(15);
+    expect(seen).toHaveLength(24);
   });
 
   it('serves multiport endpoints', async () => {
     const svc = await createService(
       service(
-        'multi',
+        attempt('multi'),
         { app: 'web' },
         {
           ports: [
@@ -158,23 +166,25 @@ describe('[sig-network] Services on switchyard-proxy', () => {
   });
 
   it('has a functioning NodePort reachable from outside the cluster (masqueraded)', async () => {
-    const svc = await createService(service('web-np', { app: 'web' }, { type: 'NodePort' }));
-    const port = svc.spec!.ports![0]!.nodePort!;
-    const [host] = await until(
-      'NodePort from the lab',
-      () => probeFromLab(tb, ['http', `http://${node1IP}:${port}/hostname`]),
-      (r) => WEB.has(r[0]!),
+    const svc = await createService(
+      service(attempt('web-np'), { app: 'web' }, { type: 'NodePort' }),
     );
-    expect(WEB.has(host!)).toBe(true);
+    const port = svc.spec!.ports![0]!.nodePort!;
+    // Through node-1, to endpoints on every node (two of them over the overlay).
+    const hosts = await until(
+      'NodePort from the lab',
+      () => probeFromLab(tb, ['http', `http://${node1IP}:${port}/hostname`, '24']),
+      (r) => r.every((h) => WEB.has(h)) && new Set(r).size === 3,
+    );
+    expect(hosts).toHaveLength(24);
     const [client] = await probeFromLab(tb, ['http', `http://${node1IP}:${port}/clientip`]);
     // externalTrafficPolicy Cluster: the endpoint sees the node, not the lab.
     expect(client!.split(':')[0]).not.toBe(tb.options.labIP);
   });
 
   it('keeps session affinity (ClientIP) and follows switching it off and on', async () => {
-    const svc = await createService(
-      service('web-aff', { app: 'web' }, { sessionAffinity: 'ClientIP' }),
-    );
+    const name = attempt('web-aff');
+    const svc = await createService(service(name, { app: 'web' }, { sessionAffinity: 'ClientIP' }));
     const url = `http://${svc.spec!.clusterIP}/hostname`;
     const sticky = await until(
       'sticky answers',
@@ -184,7 +194,7 @@ describe('[sig-network] Services on switchyard-proxy', () => {
     expect(new Set(sticky).size).toBe(1);
     const patch = async (sessionAffinity: string): Promise<void> => {
       const body = JSON.stringify({ spec: { sessionAffinity } });
-      const r = await tb.kubectl(['patch', 'service', 'web-aff', '--type=merge', '-p', body]);
+      const r = await tb.kubectl(['patch', 'service', name, '--type=merge', '-p', body]);
       expect(r.exitCode, r.stderr).toBe(0);
     };
     await patch('None');
@@ -205,7 +215,7 @@ describe('[sig-network] Services on switchyard-proxy', () => {
   it('serves the same port over different protocols (TCP and UDP)', async () => {
     const svc = await createService(
       service(
-        'dual',
+        attempt('dual'),
         { app: 'web' },
         {
           ports: [
@@ -230,20 +240,28 @@ describe('[sig-network] Services on switchyard-proxy', () => {
   });
 
   it('allows pods to hairpin back to themselves through a service', async () => {
-    const svc = await createService(service('hairpin', { hairpin: 'yes' }));
+    // web-1 is the only endpoint: its request to the VIP is DNATed back to itself, which the
+    // bridge must send out of the port it came in on (switchyard-cni sets hairpin mode).
+    const svc = await createService(service(attempt('hairpin'), { app: 'web', node: '1' }));
     const [self] = await until(
       'web-1 through its own service',
       () => http(`http://${svc.spec!.clusterIP}/hostname`, 1, 'web-1'),
       (r) => r[0] === 'web-1',
     );
     expect(self).toBe('web-1');
+    // Masqueraded to the node, so web-1's reply returns through the proxy's conntrack entry.
+    const [seen] = await http(`http://${svc.spec!.clusterIP}/clientip`, 1, 'web-1');
+    expect(seen!.split(':')[0]).not.toBe(
+      (await core.readNamespacedPod({ name: 'web-1', namespace: 'default' })).status!.podIP,
+    );
   });
 
   it('preserves the client source IP for externalTrafficPolicy Local and answers health checks', async () => {
+    // Only web-1 (node-1) is selected: node-2 and node-3 have no local endpoint.
     const svc = await createService(
       service(
-        'web-local',
-        { app: 'web' },
+        attempt('web-local'),
+        { app: 'web', node: '1' },
         { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
       ),
     );
@@ -264,14 +282,22 @@ describe('[sig-network] Services on switchyard-proxy', () => {
       (r) => r[0] !== 'REFUSED',
     );
     expect(dropped).toEqual(['TIMEOUT']);
-    const [healthy] = await probeFromLab(tb, ['http', `http://${node1IP}:${hc}/`]);
-    expect(JSON.parse(healthy!)).toMatchObject({ localEndpoints: 3 });
-    const [unhealthy] = await probeFromLab(tb, ['http', `http://${node2IP}:${hc}/`]);
+    const [healthy] = await until(
+      'health check on node-1',
+      () => probeFromLab(tb, ['http', `http://${node1IP}:${hc}/`]),
+      (r) => /^\{/.test(r[0]!),
+    );
+    expect(JSON.parse(healthy!)).toMatchObject({ localEndpoints: 1 });
+    const [unhealthy] = await until(
+      'health check on node-2',
+      () => probeFromLab(tb, ['http', `http://${node2IP}:${hc}/`]),
+      (r) => /^\{/.test(r[0]!),
+    );
     expect(JSON.parse(unhealthy!)).toMatchObject({ localEndpoints: 0 });
   });
 
   it('rejects connections to a service without endpoints (connection refused, not a timeout)', async () => {
-    const svc = await createService(service('nobody', { app: 'nobody' }));
+    const svc = await createService(service(attempt('nobody'), { app: 'nobody' }));
     const started = Date.now();
     const r = await until(
       'REFUSED',
@@ -283,39 +309,43 @@ describe('[sig-network] Services on switchyard-proxy', () => {
   });
 
   it('publishes not-ready addresses only when publishNotReadyAddresses is set', async () => {
+    const id = attempt('unready');
     // Ready only on a port nothing listens on: never Ready.
-    await createPods(echoPod('unready-1', node1, { app: 'unready' }, { readinessPort: 9999 }));
+    await createPods(echoPod(`${id}-1`, node1, { app: id }, { readinessPort: 9999 }));
     const pub = await createService(
-      service('unready-pub', { app: 'unready' }, { publishNotReadyAddresses: true }),
+      service(`${id}-pub`, { app: id }, { publishNotReadyAddresses: true }),
     );
-    const normal = await createService(service('unready', { app: 'unready' }));
+    const normal = await createService(service(id, { app: id }));
     const [answer] = await until(
       'the unready pod through publishNotReadyAddresses',
       () => http(`http://${pub.spec!.clusterIP}/hostname`),
-      (r) => r[0] === 'unready-1',
+      (r) => r[0] === `${id}-1`,
     );
-    expect(answer).toBe('unready-1');
+    expect(answer).toBe(`${id}-1`);
     expect(await http(`http://${normal.spec!.clusterIP}/hostname`)).toEqual(['REFUSED']);
   });
 
   it('internalTrafficPolicy Local uses only endpoints on the client node, and drops without one', async () => {
+    const id = attempt('itp');
     await createPods(
-      echoPod('itp-1', node1, { app: 'itp' }),
-      echoPod('itp-2', node2, { app: 'itp' }),
+      echoPod(`${id}-1`, node1, { app: id }),
+      echoPod(`${id}-2`, node2, { app: id }),
     );
-    await Promise.all(['itp-1', 'itp-2'].map((p) => podReady(tb.kubeConfig, 'default', p)));
-    const svc = await createService(
-      service('itp', { app: 'itp' }, { internalTrafficPolicy: 'Local' }),
-    );
+    await Promise.all([`${id}-1`, `${id}-2`].map((p) => podReady(tb.kubeConfig, 'default', p)));
+    const svc = await createService(service(id, { app: id }, { internalTrafficPolicy: 'Local' }));
     const url = `http://${svc.spec!.clusterIP}/hostname`;
     const r = await until(
       'answers from the local endpoint',
       () => http(url, 10),
-      (r) => r[0] === 'itp-1',
+      (r) => r[0] === `${id}-1`,
     );
-    expect(r).toEqual(Array(10).fill('itp-1'));
-    await core.deleteNamespacedPod({ name: 'itp-1', namespace: 'default', gracePeriodSeconds: 0 });
-    // itp-2 stays ready on node-2, but a Local policy never sends there: silence, not REJECT.
+    expect(r).toEqual(Array(10).fill(`${id}-1`));
+    await core.deleteNamespacedPod({
+      name: `${id}-1`,
+      namespace: 'default',
+      gracePeriodSeconds: 0,
+    });
+    // The node-2 endpoint stays ready, but a Local policy never sends there: silence, not REJECT.
     await until(
       'dropped without a local endpoint',
       () => http(url),
@@ -324,11 +354,13 @@ describe('[sig-network] Services on switchyard-proxy', () => {
   });
 
   it('falls back to serving terminating endpoints when no endpoint is ready', async () => {
+    const id = attempt('term');
+    const pod = `${id}-1`;
     // An HTTP server that ignores SIGTERM, so it keeps serving through its grace period.
     const server =
       "process.on('SIGTERM',()=>{});require('http').createServer((q,r)=>r.end(process.env.HOSTNAME)).listen(8080)";
     await createPods({
-      metadata: { name: 'term-1', labels: { app: 'term' } },
+      metadata: { name: pod, labels: { app: id } },
       spec: {
         nodeName: node1,
         terminationGracePeriodSeconds: 25,
@@ -342,24 +374,20 @@ describe('[sig-network] Services on switchyard-proxy', () => {
         ],
       },
     });
-    await podReady(tb.kubeConfig, 'default', 'term-1');
-    const svc = await createService(service('term', { app: 'term' }));
+    await podReady(tb.kubeConfig, 'default', pod);
+    const svc = await createService(service(id, { app: id }));
     const url = `http://${svc.spec!.clusterIP}/`;
     await until(
-      'term-1 serving',
+      `${pod} serving`,
       () => http(url),
-      (r) => r[0] === 'term-1',
+      (r) => r[0] === pod,
     );
-    await core.deleteNamespacedPod({
-      name: 'term-1',
-      namespace: 'default',
-      gracePeriodSeconds: 25,
-    });
+    await core.deleteNamespacedPod({ name: pod, namespace: 'default', gracePeriodSeconds: 25 });
     const discovery = tb.kubeConfig.makeApiClient(DiscoveryV1Api);
     await eventually('the endpoint marked serving and terminating', async () => {
       const slices = await discovery.listNamespacedEndpointSlice({
         namespace: 'default',
-        labelSelector: 'kubernetes.io/service-name=term',
+        labelSelector: `kubernetes.io/service-name=${id}`,
       });
       const c = slices.items.flatMap((s) => s.endpoints)[0]?.conditions;
       return c?.terminating && c.serving && !c.ready ? c : undefined;
@@ -368,24 +396,25 @@ describe('[sig-network] Services on switchyard-proxy', () => {
     await until(
       'answers from the terminating endpoint',
       () => http(url, 3),
-      (r) => r.every((h) => h === 'term-1'),
+      (r) => r.every((h) => h === pod),
       10_000,
     );
   });
 
   it('keeps UDP traffic flowing to a new server pod when the old one goes (conntrack cleanup)', async () => {
-    await createPods(echoPod('udp-a', node1, { app: 'udp' }));
-    await podReady(tb.kubeConfig, 'default', 'udp-a');
+    const id = attempt('udp');
+    await createPods(echoPod(`${id}-a`, node1, { app: id }));
+    await podReady(tb.kubeConfig, 'default', `${id}-a`);
     const svc = await createService(
       service(
-        'udp',
-        { app: 'udp' },
+        id,
+        { app: id },
         { ports: [{ name: 'dns', port: 53, targetPort: 8080, protocol: 'UDP' }] },
       ),
     );
     // One source port for the client's whole life: one conntrack entry, refreshed every 300 ms.
     await createPods(
-      toolboxPod('udp-client', node1, [
+      toolboxPod(`${id}-client`, node1, [
         process.execPath,
         PROBE,
         'udp-loop',
@@ -394,21 +423,31 @@ describe('[sig-network] Services on switchyard-proxy', () => {
         '40053',
       ]),
     );
-    const log = await tb.podLogPath('default', 'udp-client');
+    const log = await tb.podLogPath('default', `${id}-client`);
     const logged = async (): Promise<string> => readFile(log, 'utf8').catch(() => '');
-    await until('udp-a answering', logged, (t) => t.includes(' udp-a'), 60_000);
-    await core.deleteNamespacedPod({ name: 'udp-a', namespace: 'default', gracePeriodSeconds: 0 });
-    await createPods(echoPod('udp-b', node1, { app: 'udp' }));
+    await until(`${id}-a answering`, logged, (t) => t.includes(` ${id}-a`), 60_000);
+    await core.deleteNamespacedPod({
+      name: `${id}-a`,
+      namespace: 'default',
+      gracePeriodSeconds: 0,
+    });
+    await createPods(echoPod(`${id}-b`, node1, { app: id }));
     await until(
-      'udp-b answering the same client socket',
+      `${id}-b answering the same client socket`,
       logged,
-      (t) => t.includes(' udp-b'),
+      (t) => t.includes(` ${id}-b`),
       60_000,
     );
   });
 
   it('recreates its rules after they are flushed by hand', async () => {
-    const url = `http://${(await core.readNamespacedService({ name: 'web', namespace: 'default' })).spec!.clusterIP}/hostname`;
+    const svc = await createService(service(attempt('flushed'), { app: 'web' }));
+    const url = `http://${svc.spec!.clusterIP}/hostname`;
+    await until(
+      'the service answering',
+      () => http(url),
+      (r) => WEB.has(r[0]!),
+    );
     const flushed = await tb.execInNode(node1, [
       'nft',
       'flush',
@@ -444,17 +483,12 @@ describe('[sig-network] Services on switchyard-proxy', () => {
   });
 
   it('keeps established connections through a proxy restart', async () => {
-    const web = await core.readNamespacedService({ name: 'web', namespace: 'default' });
+    const svc = await createService(service(attempt('held'), { app: 'web' }));
+    const holder = attempt('holder');
     await createPods(
-      toolboxPod('holder', node1, [
-        process.execPath,
-        PROBE,
-        'tcp-hold',
-        web.spec!.clusterIP!,
-        '80',
-      ]),
+      toolboxPod(holder, node1, [process.execPath, PROBE, 'tcp-hold', svc.spec!.clusterIP!, '80']),
     );
-    const log = await tb.podLogPath('default', 'holder');
+    const log = await tb.podLogPath('default', holder);
     const ticks = async (): Promise<string[]> =>
       (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
     await until('the held connection echoing', ticks, (l) => l.length >= 3, 60_000);
