@@ -1,4 +1,4 @@
-// The floor anchor for bench/run.mjs: the smallest node:http reverse proxy (keep-alive agent, no
+// The floor anchor for compare.mjs: the smallest node:http reverse proxy (keep-alive agent, no
 // routing, no checks), so the run shows what our routing and safety cost on top of Node itself.
 // Usage: node plain-proxy.mjs <listenPort> <backendPort>
 import { Agent, createServer, request } from 'node:http';

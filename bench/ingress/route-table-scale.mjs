@@ -1,6 +1,6 @@
 // Benchmark (not a test): route table build and lookup at scale, against the naive anchor of
 // scanning every candidate route in precedence order. Build first:
-//   npx tsc -b packages/ingress/tsconfig.lib.json && node packages/ingress/bench/route-table-scale.mjs
+//   npx tsc -b packages/ingress/tsconfig.lib.json && node bench/ingress/route-table-scale.mjs
 import { performance } from 'node:perf_hooks';
 import {
   RouteTable,
@@ -8,7 +8,7 @@ import {
   comparePrecedence,
   hostMatches,
   pathMatches,
-} from '../dist/index.js';
+} from '@switchyard/ingress';
 
 const ROUTES = Number(process.env.BENCH_ROUTES ?? 5000);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 100_000);
