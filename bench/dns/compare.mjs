@@ -5,7 +5,8 @@
 // Both servers are pinned to CPU 0 (taskset; CoreDNS with GOMAXPROCS=1) and measured in
 // alternating slices (the other one idle), dnsperf on CPU 1. Per workload (cluster names, NXDOMAIN names, cached external names from a local fake
 // upstream): QPS at saturation (100 queries outstanding) with the server's CPU time per answer,
-// then p50/p99 latency at a fixed rate both can sustain (half the lower saturated QPS). Ratios
+// and its p50/p99 latency there (queueing: 100 queries outstanding), then p50/p99 latency at a
+// fixed rate both can sustain (half the lower saturated QPS). Ratios
 // are switchyard-dns / CoreDNS (above 1 is better for QPS, below 1 for latency and CPU).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -132,11 +133,17 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** One saturated run: completed queries, run time and the server's CPU time. */
+/** Per-query latencies (ms) from dnsperf -v output. */
+function latencyLines(out) {
+  return [...out.matchAll(/^> \S+ \S+ \S+ ([\d.]+)$/gm)].map((m) => Number(m[1]) * 1000);
+}
+
+/** One saturated run: completed queries, run time, the server's CPU time, each latency. */
 function saturate(child, port, file) {
   const cpu0 = cpuUs(child.pid);
-  const out = dnsperf(port, file, ['-l', String(slice), '-q', '100', '-c', '4']);
+  const out = dnsperf(port, file, ['-l', String(slice), '-q', '100', '-c', '4', '-v']);
   return {
+    latencies: latencyLines(out),
     completed: num(out, /Queries completed:\s+(\d+)/),
     lost: num(out, /Queries lost:\s+(\d+)/),
     runS: num(out, /Run time \(s\):\s+([\d.]+)/),
@@ -147,8 +154,7 @@ function saturate(child, port, file) {
 
 /** Per-query latencies (ms) of one run at a fixed rate. */
 function latencies(port, file, rate) {
-  const v = dnsperf(port, file, ['-l', String(slice), '-Q', String(rate), '-v']);
-  return [...v.matchAll(/^> \S+ \S+ \S+ ([\d.]+)$/gm)].map((m) => Number(m[1]) * 1000);
+  return latencyLines(dnsperf(port, file, ['-l', String(slice), '-Q', String(rate), '-v']));
 }
 
 let tb;
@@ -309,6 +315,7 @@ try {
   const results = {};
   for (const [workload, file] of Object.entries(files)) {
     for (const s of servers) dnsperf(s.port, file, ['-n', '1', '-q', '50']); // warm the caches
+    const load = [loadavg()[0]];
     const sat = Object.fromEntries(servers.map((s) => [s.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 ? [...servers].reverse() : servers;
@@ -318,7 +325,10 @@ try {
     for (const s of servers) {
       const runs = sat[s.name];
       const total = (k) => runs.reduce((n, r) => n + r[k], 0);
+      const satLat = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
       summary[s.name] = {
+        satP50: percentile(satLat, 50),
+        satP99: percentile(satLat, 99),
         qps: total('completed') / total('runS'),
         lost: total('lost'),
         cpuPerQueryUs: total('cpuUs') / total('completed'),
@@ -335,7 +345,8 @@ try {
       const sorted = lat[s.name].sort((a, b) => a - b);
       Object.assign(summary[s.name], { p50: percentile(sorted, 50), p99: percentile(sorted, 99) });
     }
-    results[workload] = { rate, ...summary };
+    load.push(loadavg()[0]);
+    results[workload] = { rate, load, ...summary };
   }
 
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
@@ -345,20 +356,36 @@ try {
   console.log(
     `zone: ${SERVICES} services, ${HEADLESS} headless x 5 endpoints, in ${NAMESPACES} namespaces`,
   );
+  const ratio = (a, b, d = 2) => `${f(a / b, d)}x`;
   for (const [workload, r] of Object.entries(results)) {
     const ours = r['switchyard-dns'];
     const them = r.coredns;
-    console.log(`\n${workload}  (QPS at saturation, 100 outstanding; latency at ${r.rate} QPS)`);
+    console.log(
+      `\n${workload}  (load average ${r.load.map((l) => l.toFixed(1)).join(' -> ')}; saturation = 100 outstanding; fixed rate = ${r.rate} QPS)`,
+    );
     for (const [name, x] of [
       ['switchyard-dns', ours],
       ['coredns', them],
     ]) {
       console.log(
-        `  ${name.padEnd(15)} QPS ${f(x.qps).padStart(6)}  lost ${x.lost}  CPU/answer ${f(x.cpuPerQueryUs, 1)} us  p50 ${f(x.p50, 3)} ms  p99 ${f(x.p99, 3)} ms  ${x.codes}`,
+        `  ${name.padEnd(15)} QPS ${f(x.qps).padStart(6)}  lost ${x.lost}  CPU/answer ${f(x.cpuPerQueryUs, 1)} us  saturated p50 ${f(x.satP50, 2)} p99 ${f(x.satP99, 2)} ms  at ${r.rate} QPS p50 ${f(x.p50, 3)} p99 ${f(x.p99, 3)} ms  ${x.codes}`,
       );
     }
     console.log(
-      `  ours/CoreDNS: QPS ${f(ours.qps / them.qps, 2)}x  CPU/answer ${f(ours.cpuPerQueryUs / them.cpuPerQueryUs, 2)}x  p50 ${f(ours.p50 / them.p50, 2)}x  p99 ${f(ours.p99 / them.p99, 2)}x`,
+      `  ours/CoreDNS: QPS ${ratio(ours.qps, them.qps)}  CPU/answer ${ratio(ours.cpuPerQueryUs, them.cpuPerQueryUs)}  saturated p50 ${ratio(ours.satP50, them.satP50)} p99 ${ratio(ours.satP99, them.satP99)}  fixed-rate p50 ${ratio(ours.p50, them.p50)} p99 ${ratio(ours.p99, them.p99)}`,
+    );
+  }
+  // The same numbers as Markdown rows (ours / CoreDNS (ratio)), for the README.
+  console.log(
+    '\n| workload | load | QPS | CPU/answer us | sat. p50 ms | sat. p99 ms | fixed rate | p50 ms | p99 ms |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  const cell = (a, b, d) => `${f(a, d)} / ${f(b, d)} (${ratio(a, b)})`;
+  for (const [workload, r] of Object.entries(results)) {
+    const o = r['switchyard-dns'];
+    const c = r.coredns;
+    console.log(
+      `| ${workload} | ${r.load.map((l) => l.toFixed(1)).join('-')} | ${cell(o.qps, c.qps, 0)} | ${cell(o.cpuPerQueryUs, c.cpuPerQueryUs, 1)} | ${cell(o.satP50, c.satP50, 2)} | ${cell(o.satP99, c.satP99, 2)} | ${r.rate} | ${cell(o.p50, c.p50, 2)} | ${cell(o.p99, c.p99, 2)} |`,
     );
   }
 } finally {
