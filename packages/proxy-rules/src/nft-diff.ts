@@ -167,10 +167,9 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
   };
 }
 
-// Per-service chains and the shared pick chains: everything but the fixed part.
 function serviceChains(rs: Ruleset): Map<string, Chain> {
   const out = new Map<string, Chain>();
-  for (const [name, c] of rs.chains) if (c.owner !== undefined || c.shared) out.set(name, c);
+  for (const [name, c] of rs.chains) if (c.owner !== undefined) out.set(name, c);
   return out;
 }
 
@@ -192,7 +191,7 @@ function usesAny(c: Chain, sets: Set<string>): boolean {
 function fixedPart(rs: Ruleset): string {
   const parts = [tableRef(rs), String(rs.masqueradeMark)];
   for (const c of rs.chains.values())
-    if (c.owner === undefined && !c.shared) parts.push(chainCommand(rs, c), chainText(rs, c));
+    if (c.owner === undefined) parts.push(chainCommand(rs, c), chainText(rs, c));
   for (const m of rs.maps.values()) parts.push(mapCommand(rs, m));
   for (const m of rs.dnatMaps.values()) parts.push(dnatMapCommand(rs, m));
   for (const s of rs.addressSets.values()) parts.push(...addressSetCommands(rs, s));

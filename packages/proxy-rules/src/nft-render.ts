@@ -93,16 +93,14 @@ export function mapCommand(rs: Ruleset, m: VerdictMap): string {
 
 /**
  * An endpoint map, declared with `typeof` because its key ends in a numgen value (no named type
- * fits); the `mod` there only declares the type: rules use their own modulus. The data reads
- * `tcp dport` only to type it (an address and a port): nft 1.0.6 cannot re-read `ip daddr . th
- * dport` from the kernel ("conflicting protocols ip vs. th") and then refuses every later rule
- * using the map; UDP and SCTP endpoints are stored and used the same way.
+ * fits); the `mod` there only declares the type: rules use their own modulus. (`th dport`, not
+ * `tcp dport`, in the data: the latter makes nft add a TCP-only match to every rule using it.)
  */
 export function dnatMapCommand(rs: Ruleset, m: DnatMap): string {
   const ip = ipKw(m.family);
   const key =
     m.key === 'addrProtoPort' ? `${ip} daddr . meta l4proto . th dport` : 'meta l4proto . th dport';
-  return `add map ${tableRef(rs)} ${m.name} { typeof ${key} . numgen random mod 2 : ${ip} daddr . tcp dport ; }`;
+  return `add map ${tableRef(rs)} ${m.name} { typeof ${key} . numgen random mod 2 : ${ip} daddr . th dport ; }`;
 }
 
 export function dnatElementCommands(

@@ -5,13 +5,7 @@ import type { EndpointSlice, NodeInfo, Service } from './model.js';
 import type { NodeContext } from './node.js';
 import { SERVICE_NAME_LABEL } from './model.js';
 import { type Transaction, renderIncremental } from './nft-diff.js';
-import {
-  chainCommand,
-  hairpinCommands,
-  renderFullSync,
-  ruleCommand,
-  tableRef,
-} from './nft-render.js';
+import { hairpinCommands, renderFullSync } from './nft-render.js';
 import type { Family } from './ip.js';
 import { type RuleParts, type Ruleset, emptyParts } from './ruleset.js';
 import { addServicePort } from './service-rules.js';
@@ -105,11 +99,7 @@ export class ProxyRules {
     const touched = { ipv4: new Set<string>(), ipv6: new Set<string>() };
     const present = (family: Family, ip: string): boolean => this.current.hairpin[family].has(ip);
     const wasPresent = { ipv4: new Set<string>(), ipv6: new Set<string>() };
-    // Shared pick chains likewise: present while any service port uses one.
-    const sharedWas = new Map<string, boolean>();
     const touch = (part: Part): void => {
-      for (const name of part.rules.sharedChains.keys())
-        if (!sharedWas.has(name)) sharedWas.set(name, this.current.chains.has(name));
       for (const family of FAMILIES) {
         for (const ip of part.rules.hairpin[family].keys()) {
           if (touched[family].has(ip)) continue;
@@ -144,21 +134,7 @@ export class ProxyRules {
       hairpin.push(...hairpinCommands(this.current, family, gone, 'delete'));
       hairpin.push(...hairpinCommands(this.current, family, fresh, 'add'));
     }
-    // New pick chains exist before elements jump to them; unused ones go after they no longer do.
-    const head: string[] = [];
-    const tail: string[] = [];
-    for (const [name, was] of sharedWas) {
-      const chain = this.current.chains.get(name);
-      if (!was && chain) {
-        head.push(chainCommand(this.current, chain));
-        for (const r of chain.rules) head.push(ruleCommand(this.current, name, r));
-      } else if (was && !chain) {
-        const t = tableRef(this.current);
-        tail.push(`flush chain ${t} ${name}`, `delete chain ${t} ${name}`);
-      }
-    }
-    const lines = (xs: string[]): string => (xs.length ? xs.join('\n') + '\n' : '');
-    const text = lines(head) + tx.text + lines(hairpin) + lines(tail);
+    const text = tx.text + (hairpin.length ? hairpin.join('\n') + '\n' : '');
     return this.result({ ...tx, text });
   }
 
@@ -238,12 +214,6 @@ function copyOwned(from: RuleParts, to: Ruleset, withHairpin: boolean): void {
     }
   }
   for (const [name, c] of from.chains) if (c.owner !== undefined) to.chains.set(name, c);
-  if (withHairpin) {
-    for (const [name, n] of from.sharedChains) {
-      to.sharedChains.set(name, (to.sharedChains.get(name) ?? 0) + n);
-      to.chains.set(name, from.chains.get(name)!);
-    }
-  }
   for (const [name, s] of from.affinitySets) to.affinitySets.set(name, s);
   for (const [name, m] of from.maps) {
     const target = to.maps.get(name)!.elements;
@@ -269,14 +239,6 @@ function removeOwned(part: RuleParts, from: Ruleset): void {
     }
   }
   for (const [name, c] of part.chains) if (c.owner !== undefined) from.chains.delete(name);
-  for (const [name, n] of part.sharedChains) {
-    const left = (from.sharedChains.get(name) ?? 0) - n;
-    if (left > 0) from.sharedChains.set(name, left);
-    else {
-      from.sharedChains.delete(name);
-      from.chains.delete(name);
-    }
-  }
   for (const name of part.affinitySets.keys()) from.affinitySets.delete(name);
   for (const [name, m] of part.maps) {
     const target = from.maps.get(name)!.elements;

@@ -22,8 +22,6 @@ export interface Ruleset {
    * service changing endpoints changes only elements here, never a chain.
    */
   dnatMaps: Map<string, DnatMap>;
-  /** How many service ports use each shared chain (`pick-...`); it exists while one does. */
-  sharedChains: Map<string, number>;
   /** The node's addresses: not rendered, but what `fib ... type local` means to the tracer. */
   localAddresses: string[];
   /**
@@ -41,7 +39,7 @@ export interface Ruleset {
 /** The per-service part of a ruleset: what one service port adds (see ProxyRules). */
 export type RuleParts = Pick<
   Ruleset,
-  'chains' | 'maps' | 'dnatMaps' | 'sharedChains' | 'affinitySets' | 'hairpin' | 'clusterIPs'
+  'chains' | 'maps' | 'dnatMaps' | 'affinitySets' | 'hairpin' | 'clusterIPs'
 >;
 
 /** An empty RuleParts; maps appear as elements are added. */
@@ -50,7 +48,6 @@ export function emptyParts(): RuleParts {
     chains: new Map(),
     maps: new Map(),
     dnatMaps: new Map(),
-    sharedChains: new Map(),
     affinitySets: new Map(),
     hairpin: { ipv4: new Map(), ipv6: new Map() },
     clusterIPs: { ipv4: new Map(), ipv6: new Map() },
@@ -71,8 +68,6 @@ export interface Chain {
   base?: BaseChain;
   /** `namespace/name/protocol/port` of the service port that owns this chain, if any. */
   owner?: string;
-  /** Used by many service ports (counted in `Ruleset.sharedChains`); the same rules for all. */
-  shared?: boolean;
   rules: Rule[];
 }
 

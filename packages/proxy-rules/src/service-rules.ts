@@ -23,7 +23,7 @@ import {
   externallyAccessible,
   servicePortKey,
 } from './service-ports.js';
-import { CHAIN, dnatMapName, mapName, pickChain } from './skeleton.js';
+import { CHAIN, PICK_MAX, type PickKind, dnatMapName, mapName, pickChainName } from './skeleton.js';
 
 const goto = (chain: string): Verdict => ({ kind: 'goto', chain });
 
@@ -87,12 +87,9 @@ export function addServicePort(
   rs.clusterIPs[family].set(sp.clusterIP, `${sp.namespace}/${sp.name}`);
   addFirewall(sp, node, element, addChain);
   hairpinAndAffinity(rs, sp, cat, key, epSet);
-  if (!usesOwnChains(sp)) {
-    // The shared layout: the service port owns map elements only (see pickChain).
-    const pick = (kind: Parameters<typeof pickChain>[0], k: MapKey, eps: ResolvedEndpoint[]) => {
-      const chain = pickChain(kind, family, eps.length);
-      rs.chains.set(chain.name, chain);
-      rs.sharedChains.set(chain.name, (rs.sharedChains.get(chain.name) ?? 0) + 1);
+  if (!usesOwnChains(sp, cat)) {
+    // The shared layout: the service port owns map elements only (see pickChainName).
+    const pick = (kind: PickKind, k: MapKey, eps: ResolvedEndpoint[]): void => {
       const mapKey = kind === 'nodeport' ? 'protoPort' : 'addrProtoPort';
       const name = dnatMapName(mapKey, family);
       let map = rs.dnatMaps.get(name);
@@ -104,7 +101,8 @@ export function addServicePort(
         const el = { key: k, slot, ip: e.ip, port: e.port, owner: key };
         map.elements.set(dnatKeyText(el), el);
       });
-      element(kind === 'nodeport' ? 'service-nodeports' : 'service-ips', k, goto(chain.name));
+      const chain = pickChainName(kind, family, eps.length);
+      element(kind === 'nodeport' ? 'service-nodeports' : 'service-ips', k, goto(chain));
     };
     const internal = sp.internalPolicyLocal ? cat.local : cat.cluster;
     if (hasInternal) pick('cluster', ipKey(sp.clusterIP), internal);
@@ -208,12 +206,17 @@ export function addServicePort(
 
 /**
  * Per-service chains (`service-`, `local-`, `external-`) are needed for ClientIP affinity (the
- * per-endpoint sets are tested in rules) and for externalTrafficPolicy Local on an externally
- * reachable port (pods and the node short-circuit to the Cluster endpoints); every other service
- * port uses the shared pick chains and the endpoint maps.
+ * per-endpoint sets are tested in rules), for externalTrafficPolicy Local on an externally
+ * reachable port (pods and the node short-circuit to the Cluster endpoints) and beyond PICK_MAX
+ * endpoints; every other service port uses the shared pick chains and the endpoint maps.
  */
-export function usesOwnChains(sp: ServicePortInfo): boolean {
-  return sp.affinityTimeout !== undefined || (sp.externalPolicyLocal && externallyAccessible(sp));
+export function usesOwnChains(sp: ServicePortInfo, cat: CategorizedEndpoints): boolean {
+  return (
+    sp.affinityTimeout !== undefined ||
+    (sp.externalPolicyLocal && externallyAccessible(sp)) ||
+    cat.cluster.length > PICK_MAX ||
+    cat.local.length > PICK_MAX
+  );
 }
 
 // LoadBalancer source ranges: a firewall chain dropping other sources, looked up by LB IP.

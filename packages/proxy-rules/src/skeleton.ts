@@ -45,23 +45,33 @@ export function dnatMapName(key: 'addrProtoPort' | 'protoPort', family: Family):
 }
 
 /**
- * Where a service port without affinity or Local external policy sends its packets: one chain per
- * kind, family and endpoint count, shared by every such service port, picking uniformly among the
- * `mod` endpoints its map holds for the packet's address (ClusterIP: as is; external IPs, LB IPs,
- * NodePorts: masqueraded, externalTrafficPolicy Cluster). Endpoint changes touch map elements only.
+ * Service ports with up to this many endpoints (and no affinity or Local external policy) use the
+ * shared pick chains. They are part of the fixed table because nft 1.0.6 cannot add a rule using
+ * an endpoint map that an earlier transaction created (it fails to re-read the map's `typeof`
+ * from the kernel: "conflicting protocols specified: ip vs. th"), so the chains are only ever
+ * created together with the maps.
  */
-export function pickChain(
-  kind: 'cluster' | 'external' | 'nodeport',
-  family: Family,
-  mod: number,
-): Chain {
+export const PICK_MAX = 32;
+
+export type PickKind = 'cluster' | 'external' | 'nodeport';
+
+/**
+ * Where such a service port sends its packets: one chain per kind, family and endpoint count,
+ * shared by every service port of that shape, picking uniformly among the `mod` endpoints its map
+ * holds for the packet's address (ClusterIP: as is; external IPs, LB IPs and NodePorts:
+ * masqueraded, externalTrafficPolicy Cluster). Endpoint changes touch map elements only.
+ */
+export function pickChainName(kind: PickKind, family: Family, mod: number): string {
   const suffix = family === 'ipv4' ? 'v4' : 'v6';
+  return kind === 'cluster' ? `pick-${suffix}-${mod}` : `pick-${kind}-${suffix}-${mod}`;
+}
+
+function pickChain(kind: PickKind, family: Family, mod: number): Chain {
   const key = kind === 'nodeport' ? 'protoPort' : 'addrProtoPort';
-  const name = kind === 'cluster' ? `pick-${suffix}-${mod}` : `pick-${kind}-${suffix}-${mod}`;
   const rules: Rule[] =
     kind === 'cluster' ? [] : [verdict({ kind: 'jump', chain: CHAIN.markForMasquerade })];
   rules.push(rule({ kind: 'dnatMap', key, family, mod, map: dnatMapName(key, family) }));
-  return { name, shared: true, rules };
+  return { name: pickChainName(kind, family, mod), rules };
 }
 
 export function nodePortSetName(family: Family): string {
@@ -124,6 +134,8 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
       const name = dnatMapName(key, family);
       dnatMaps.set(name, { name, family, key, elements: new Map() });
     }
+    for (const kind of ['cluster', 'external', 'nodeport'] as const)
+      for (let mod = 1; mod <= PICK_MAX; mod++) add(pickChain(kind, family, mod));
     for (const kind of ['service-ips', 'no-endpoint-services', 'firewall-ips'] as const) {
       const name = mapName(kind, family);
       maps.set(name, { name, family, key: 'addrProtoPort', elements: new Map() });
@@ -187,7 +199,6 @@ export function skeleton(table: string, masqueradeMark: number, node: NodeContex
     chains,
     maps,
     dnatMaps,
-    sharedChains: new Map(),
     affinitySets: new Map(),
     addressSets,
     localAddresses,

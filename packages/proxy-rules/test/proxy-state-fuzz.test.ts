@@ -40,6 +40,6 @@ describe('ProxyRules against full compiles (random events)', () => {
         );
         prev = full;
       }
-    });
+    }, 30_000); // 120 full compiles and renders: seconds on a loaded machine
   }
 });
