@@ -20,9 +20,10 @@
 #   INGRESS_CLASS      [switchyard]
 #   INGRESS_NAMESPACE / INGRESS_SELECTOR  where the controller's pods are, to find the node whose
 #                      hostPort 80 serves the Ingress [switchyard-ingress /
-#                      app.kubernetes.io/name=switchyard-ingress]; SKIP_INGRESS=1 leaves it out
+#                      app.kubernetes.io/name=switchyard-ingress]
 #   HOST_INGRESS_URL   also fetch the Ingress from this machine (kind's extraPortMappings, e.g.
 #                      http://127.0.0.1) [unset: not checked]
+#   CHECKS             which groups to run, space separated [pod service dns ingress]
 #   CHECK_TIMEOUT      seconds one check may retry inside its pod [60]
 #   POD_TIMEOUT        seconds to wait for a pod to start and finish [180]
 # Exit status: 0 when every check passed, 1 when any failed, 2 when the suite could not run.
@@ -40,8 +41,10 @@ INGRESS_SELECTOR="${INGRESS_SELECTOR:-app.kubernetes.io/name=switchyard-ingress}
 CHECK_TIMEOUT="${CHECK_TIMEOUT:-60}"
 POD_TIMEOUT="${POD_TIMEOUT:-180}"
 INGRESS_HOST=connectivity.switchyard.test
+CHECKS="${CHECKS:-pod service dns ingress}"
 
 k() { "$KUBECTL" "$@"; }
+want() { [[ " $CHECKS " == *" $1 "* ]]; }
 say() { echo "connectivity: $*"; }
 failures=0
 
@@ -158,20 +161,18 @@ cluster_ip="$(k -n "$NS" get service web -o jsonpath='{.spec.clusterIP}')"
 say "web-a $ip_a on $a, web-b $ip_b on $b, Service web $cluster_ip"
 
 get='curl -sf --max-time 3'
-check pod-a-to-b "$a" "pod to pod across nodes ($a -> web-b $ip_b)" \
+want pod && check pod-a-to-b "$a" "pod to pod across nodes ($a -> web-b $ip_b)" \
   "test \"\$($get http://$ip_b:8080/hostname)\" = web-b"
-check pod-b-to-a "$b" "pod to pod across nodes ($b -> web-a $ip_a)" \
+want pod && check pod-b-to-a "$b" "pod to pod across nodes ($b -> web-a $ip_a)" \
   "test \"\$($get http://$ip_a:8080/hostname)\" = web-a"
-check svc-clusterip "$a" "Service ClusterIP ($cluster_ip:80 answers from a backend)" \
+want service && check svc-clusterip "$a" "Service ClusterIP ($cluster_ip:80 answers from a backend)" \
   "case \"\$($get http://$cluster_ip/hostname)\" in web-a|web-b) true;; *) false;; esac"
-check dns-fqdn "$b" "DNS: web.$NS.svc.$DOMAIN is the ClusterIP, and answers" \
+want dns && check dns-fqdn "$b" "DNS: web.$NS.svc.$DOMAIN is the ClusterIP, and answers" \
   "test \"\$(curl -sf --max-time 3 -o /dev/null -w '%{remote_ip}' http://web.$NS.svc.$DOMAIN/hostname)\" = $cluster_ip"
-check dns-search "$a" "DNS: the short name web resolves through the pod's search path" \
+want dns && check dns-search "$a" "DNS: the short name web resolves through the pod's search path" \
   "case \"\$($get http://web/hostname)\" in web-a|web-b) true;; *) false;; esac"
 
-if [[ "${SKIP_INGRESS:-}" == 1 ]]; then
-  say "Ingress check skipped (SKIP_INGRESS=1)"
-else
+if want ingress; then
   ingress_ip="$(k -n "$INGRESS_NAMESPACE" get pods -l "$INGRESS_SELECTOR" \
     --field-selector=status.phase=Running -o jsonpath='{.items[0].status.hostIP}' 2>/dev/null || true)"
   if [[ -z "$ingress_ip" ]]; then
