@@ -21,17 +21,18 @@ export interface DigResult {
 
 /**
  * Runs dig inside a pod's network namespace, with the pod's resolv.conf (search list, ndots:5),
- * so `+search` expands short names the way a ClusterFirst pod does.
+ * so `+search` expands short names the way a ClusterFirst pod does. Without `server`, dig asks
+ * the resolv.conf's nameserver, as the pod's own resolver would.
  */
 export async function dig(
   tb: Testbed,
   pod: { namespace: string; name: string },
-  server: string,
+  server: string | undefined,
   args: readonly string[],
 ): Promise<DigResult> {
   const r = await tb.execInPod(pod.namespace, pod.name, [
     'dig',
-    `@${server}`,
+    ...(server === undefined ? [] : [`@${server}`]),
     '+tries=1',
     '+time=2',
     ...args,
