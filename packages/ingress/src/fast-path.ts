@@ -291,13 +291,18 @@ class Exchange implements UpstreamUser, ResponseSink {
     const up = fast.pool.acquire(ep, this, o.connectTimeoutMs ?? fast.opts.connectTimeoutMs);
     this.upstream = up;
     up.parser.expect(this, this.req.method === 'HEAD');
-    if (up.connected) up.socket.setTimeout(o.readTimeoutMs ?? fast.opts.readTimeoutMs);
+    if (up.connected) this.readTimeout(up);
     up.socket.write(this.head, 'latin1');
   }
 
   onConnect(): void {
-    const o = this.d.options;
-    this.upstream?.socket.setTimeout(o.readTimeoutMs ?? this.conn.fast.opts.readTimeoutMs);
+    if (this.upstream) this.readTimeout(this.upstream);
+  }
+
+  /** Arms the read (idle) timeout; usually already set from the connection's last request. */
+  private readTimeout(up: UpstreamConnection): void {
+    const ms = this.d.options.readTimeoutMs ?? this.conn.fast.opts.readTimeoutMs;
+    if (up.socket.timeout !== ms) up.socket.setTimeout(ms);
   }
 
   onData(data: Buffer): void {

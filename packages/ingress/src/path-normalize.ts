@@ -10,6 +10,8 @@ export interface RequestTarget {
 }
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+/** What steps 1-4 below can change or refuse: escapes, backslashes, `/.`, `//`. */
+const NEEDS_WORK = /%|\\|\/\.|\/\//;
 
 /**
  * Normalises a request target so that no spelling of a path can reach a route that its plain
@@ -37,7 +39,10 @@ export function normalizeRequestTarget(url: string): RequestTarget {
   const rawPath = q >= 0 ? rest.slice(0, q) : rest;
   const query = q >= 0 ? rest.slice(q) : '';
   if (!rawPath.startsWith('/')) throw new RequestPathError('request target is not a path', url);
-  const path = removeDotSegments(decodeUnreserved(rawPath, url));
+  // Most paths are already normal: nothing to decode, no dot segment, no empty segment.
+  const path = NEEDS_WORK.test(rawPath)
+    ? removeDotSegments(decodeUnreserved(rawPath, url))
+    : rawPath;
   return authority === undefined ? { path, query } : { path, query, authority };
 }
 
