@@ -1,4 +1,4 @@
-import { CNI_MODES, type CniMode } from '@switchyard/testbed';
+import { CNI_MODES, COMPONENTS, type CniMode, type Component } from '@switchyard/testbed';
 
 /** A command line the CLI could not understand; the message says what was expected. */
 export class UsageError extends Error {
@@ -14,6 +14,8 @@ export type Command =
       nodes?: number;
       underlay?: string;
       cni?: CniMode;
+      /** Absent: every component (none with `--cni external`). */
+      components?: Component[];
     }
   | { kind: 'down'; name?: string }
   | { kind: 'status'; name?: string; json: boolean }
@@ -35,6 +37,7 @@ export type ExecTarget = { node: string } | { namespace: string; pod: string };
 export const USAGE = `usage:
   switchyard demo                                   (runs npm run demo: a 3-node testbed tour)
   switchyard testbed up [--nodes N] [--name NAME] [--underlay CIDR] [--cni switchyard|reference-bridge|external]
+                        [--components proxy,dns,ingress|none]   (default all; none with --cni external)
   switchyard testbed down [--name NAME]
   switchyard testbed status [--name NAME] [--json]
   switchyard testbed kubectl ARGS...
@@ -65,7 +68,11 @@ export function parseArgs(argv: readonly string[]): Command {
     case '-h':
       return { kind: 'help' };
     case 'up': {
-      const flags = parseFlags(rest, ['--nodes', '--name', '--underlay', '--cni'], []);
+      const flags = parseFlags(
+        rest,
+        ['--nodes', '--name', '--underlay', '--cni', '--components'],
+        [],
+      );
       const cmd: Extract<Command, { kind: 'up' }> = { kind: 'up' };
       if (flags['--name'] !== undefined) cmd.name = flags['--name'];
       if (flags['--underlay'] !== undefined) cmd.underlay = flags['--underlay'];
@@ -78,6 +85,8 @@ export function parseArgs(argv: readonly string[]): Command {
         if (!isCniMode(cni)) throw new UsageError(`--cni is one of ${CNI_MODES.join(', ')}`);
         cmd.cni = cni;
       }
+      const components = flags['--components'];
+      if (components !== undefined) cmd.components = parseComponents(components);
       return cmd;
     }
     case 'down': {
@@ -209,4 +218,21 @@ function parseExplain(what: string | undefined, args: readonly string[]): Comman
 
 function isCniMode(value: string): value is CniMode {
   return (CNI_MODES as readonly string[]).includes(value);
+}
+
+/** `proxy,dns,ingress` (any subset, any order) or `none`. */
+function parseComponents(value: string): Component[] {
+  if (value === 'none') return [];
+  const names = value.split(',');
+  const bad = names.filter((n) => !isComponent(n));
+  if (bad.length || !names.length) {
+    throw new UsageError(
+      `--components is a comma-separated list of ${COMPONENTS.join(', ')}, or none; got ${JSON.stringify(value)}`,
+    );
+  }
+  return names as Component[];
+}
+
+function isComponent(value: string): value is Component {
+  return (COMPONENTS as readonly string[]).includes(value);
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
+  COMPONENTS,
   DEFAULT_NAME,
   nodeNetns,
   openTestbed,
@@ -26,6 +27,8 @@ export async function up(cmd: Extract<Command, { kind: 'up' }>): Promise<number>
     ...(cmd.nodes !== undefined ? { nodes: cmd.nodes } : {}),
     ...(cmd.underlay !== undefined ? { underlay: cmd.underlay } : {}),
     ...(cmd.cni !== undefined ? { cni: cmd.cni } : {}),
+    // The whole distribution unless told otherwise (an external CNI has no pod network yet).
+    components: cmd.components ?? (cmd.cni === 'external' ? [] : COMPONENTS),
     // Keep a failed start in place so its logs can be read; `down` removes it.
     keepOnFailure: true,
     log: (line) => console.log(`[${elapsed()}] ${line}`),

@@ -24,6 +24,17 @@ describe('switchyard command line', () => {
     });
   });
 
+  it('takes --components as a comma-separated subset or none', () => {
+    expect(parseArgs(['testbed', 'up', '--components', 'dns,proxy'])).toEqual({
+      kind: 'up',
+      components: ['dns', 'proxy'],
+    });
+    expect(parseArgs(['testbed', 'up', '--components=none'])).toEqual({
+      kind: 'up',
+      components: [],
+    });
+  });
+
   it('accepts every testbed CNI mode for --cni', () => {
     for (const cni of ['switchyard', 'reference-bridge', 'external']) {
       expect(parseArgs(['testbed', 'up', '--cni', cni])).toEqual({ kind: 'up', cni });
@@ -89,6 +100,8 @@ describe('switchyard command line', () => {
     [['testbed', 'up', '--nodes', 'three']],
     [['testbed', 'up', '--nodes']],
     [['testbed', 'up', '--cni', 'flannel']],
+    [['testbed', 'up', '--components', 'dns,coredns']],
+    [['testbed', 'up', '--components', '']],
     [['testbed', 'up', 'extra']],
     [['testbed', 'down', '--json']],
     [['testbed', 'exec', 'web', 'ls']],

@@ -12,6 +12,7 @@ export { type NodeRecord, type ProcessRecord, type TestbedState, readState } fro
 export { type TestbedLayout, nodeNetns, podNetns, testbedLayout } from './layout.js';
 export { type TeardownReport, teardown } from './teardown.js';
 export { type ControlPlaneBinaries, findBinaries } from './binaries.js';
+export { type Component, COMPONENTS } from './distribution.js';
 export { type StartOptions, openTestbed, startTestbed, stopTestbed } from './testbed.js';
 export type { Testbed } from './testbed-handle.js';
 export { testbedStatus, type TestbedStatus } from './status.js';

@@ -1,3 +1,4 @@
+import { COMPONENTS, type Component } from './distribution.js';
 import { TestbedOptionError } from './errors.js';
 import { cidrsOverlap, formatCidr, formatIpv4, parseIpv4Cidr } from './ipv4.js';
 
@@ -25,6 +26,12 @@ export interface TestbedOptions {
   /** Where the state directories live (tmpfs, like the namespaces, so a reboot clears both). */
   stateRoot?: string;
   cni?: CniMode;
+  /**
+   * The distribution's other components to install (from deploy/overlays/testbed) once the pod
+   * network is up; `startTestbed` waits until their workloads are ready and, with `dns`, until
+   * the cluster DNS answers. Default none. Needs `cni` `switchyard` or `reference-bridge`.
+   */
+  components?: readonly Component[];
   /** Directories searched for CNI plugin binaries, in order. */
   cniBinDirs?: string[];
   /** How long `startTestbed` waits for the cluster to be ready. */
@@ -51,6 +58,8 @@ export interface ResolvedOptions {
   stateRoot: string;
   stateDir: string;
   cni: CniMode;
+  /** Distinct, in the order of COMPONENTS. */
+  components: Component[];
   cniBinDirs: string[];
   readyTimeoutMs: number;
 }
@@ -114,6 +123,23 @@ export function resolveOptions(options: TestbedOptions = {}): ResolvedOptions {
       `must be one of ${CNI_MODES.join(', ')}, got ${String(cni)}`,
     );
   }
+  const asked = options.components ?? [];
+  if (!Array.isArray(asked)) throw new TestbedOptionError('components', 'must be an array');
+  for (const c of asked) {
+    if (!COMPONENTS.includes(c)) {
+      throw new TestbedOptionError(
+        'components',
+        `each must be one of ${COMPONENTS.join(', ')}, got ${JSON.stringify(c)}`,
+      );
+    }
+  }
+  if (asked.length && cni === 'external') {
+    throw new TestbedOptionError(
+      'components',
+      'need a pod network the testbed brings up: cni "switchyard" or "reference-bridge"',
+    );
+  }
+  const components = COMPONENTS.filter((c) => asked.includes(c));
   const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
   if (!(readyTimeoutMs > 0)) throw new TestbedOptionError('readyTimeoutMs', 'must be positive');
   const stateRoot = options.stateRoot ?? DEFAULT_STATE_ROOT;
@@ -133,6 +159,7 @@ export function resolveOptions(options: TestbedOptions = {}): ResolvedOptions {
     stateRoot,
     stateDir: `${stateRoot}/${name}`,
     cni,
+    components,
     cniBinDirs: options.cniBinDirs ?? ['/usr/lib/cni'],
     readyTimeoutMs,
   };

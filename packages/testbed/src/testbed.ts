@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { isProcessAlive, processStartTime, run } from '@switchyard/linux';
+import { isProcessAlive, processStartTime } from '@switchyard/linux';
 import { REPO_ROOT, findBinaries } from './binaries.js';
 import { apiserverArgv, controllerManagerArgv, etcdArgv, schedulerArgv } from './control-plane.js';
 import { isRecordAlive, spawnDaemon } from './daemon.js';
@@ -28,10 +28,19 @@ import {
   writeState,
 } from './state.js';
 import {
-  SWITCHYARD_CNI_MANIFEST,
-  checkSwitchyardCniBuilt,
-  switchyardCniManifest,
-} from './switchyard-cni.js';
+  type DistributionPart,
+  type KubeObject,
+  TESTBED_OVERLAY,
+  checkPartsBuilt,
+  renderTestbedDistribution,
+} from './distribution.js';
+import {
+  type InstallContext,
+  applyParts,
+  waitForDnsAnswers,
+  waitForWorkloads,
+} from './distribution-install.js';
+import { checkSwitchyardCniBuilt } from './switchyard-cni.js';
 import { type TeardownReport, teardown } from './teardown.js';
 import { type Testbed, attach } from './testbed-handle.js';
 import { waitFor } from './wait.js';
@@ -42,8 +51,8 @@ export interface StartOptions extends TestbedOptions {
 }
 
 /**
- * Brings a testbed up and resolves once every node is Ready with a podCIDR and the default
- * ServiceAccount exists. Leftovers of an earlier run with the same name are removed first; a
+ * Brings a testbed up and resolves once every node is Ready with a podCIDR, the default
+ * ServiceAccount exists and the selected components are ready. Leftovers of an earlier run with the same name are removed first; a
  * testbed that is still running is an error.
  */
 export async function startTestbed(options: StartOptions = {}): Promise<Testbed> {
@@ -52,6 +61,7 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
   const layout = testbedLayout(opts.name, opts.stateDir, opts.nodes);
   const bins = await findBinaries();
   if (opts.cni === 'switchyard') checkSwitchyardCniBuilt(opts.name);
+  checkPartsBuilt(opts.name, opts.components);
   const existing = await readState(layout.stateFile).catch(() => undefined);
   if (existing) refuseIfInUse(existing);
   const swept = await teardown(layout.netnsPrefix, layout.stateDir);
@@ -184,10 +194,29 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(layout.kubeconfig);
     await waitForCluster(kubeConfig, layout, opts, deadline);
-    if (opts.cni === 'switchyard') {
-      await installSwitchyardCni(state.kubectl, layout, opts);
-      log(`applied ${SWITCHYARD_CNI_MANIFEST}`);
-      await waitForNodes(kubeConfig, layout, opts, deadline, 'Ready', nodeReady);
+    const parts: DistributionPart[] = [
+      ...(opts.cni === 'switchyard' ? (['cni'] as const) : []),
+      ...opts.components,
+    ];
+    if (parts.length) {
+      const install: InstallContext = {
+        kubectl: state.kubectl,
+        kubeconfig: layout.kubeconfig,
+        kubeConfig,
+        deadline,
+        timeoutMs: opts.readyTimeoutMs,
+        logs: clusterLogs(layout),
+      };
+      const rendered = await renderTestbedDistribution(state.kubectl, opts);
+      if (opts.cni === 'switchyard') {
+        await applyParts(install, rendered, ['cni']);
+        log(`applied the cni part of ${TESTBED_OVERLAY}`);
+        await waitForNodes(kubeConfig, layout, opts, deadline, 'Ready', nodeReady);
+      }
+      if (opts.components.length) {
+        await installComponents(install, rendered, opts, layout.netnsPrefix);
+        log(`${opts.components.join(', ')} ready (from ${TESTBED_OVERLAY})`);
+      }
     }
     state.phase = 'ready';
     await writeState(layout.stateFile, state);
@@ -337,15 +366,30 @@ async function waitForNodes(
   );
 }
 
-/** `kubectl apply` of the Switchyard CNI manifest, with this testbed's cluster CIDR. */
-async function installSwitchyardCni(
-  kubectl: string,
-  layout: TestbedLayout,
+/**
+ * Applies the selected components and waits until their DaemonSets and Deployments are ready
+ * and, with dns, until every replica answers (and the kube-dns ClusterIP too when the proxy
+ * carries it).
+ */
+async function installComponents(
+  install: InstallContext,
+  rendered: ReadonlyMap<DistributionPart, readonly KubeObject[]>,
   opts: ResolvedOptions,
+  netnsPrefix: string,
 ): Promise<void> {
-  await run([kubectl, `--kubeconfig=${layout.kubeconfig}`, 'apply', '-f', '-'], {
-    input: switchyardCniManifest(opts.clusterCidr),
-  });
+  await applyParts(install, rendered, opts.components);
+  await waitForWorkloads(
+    install,
+    opts.components.flatMap((c) => rendered.get(c) ?? []),
+  );
+  if (opts.components.includes('dns')) {
+    await waitForDnsAnswers(install, {
+      netnsPrefix,
+      ...(opts.components.includes('proxy') ? { clusterDNS: opts.clusterDNS } : {}),
+      clusterDomain: opts.clusterDomain,
+      kubernetesServiceIP: opts.kubernetesServiceIP,
+    });
+  }
 }
 
 function clusterLogs(layout: TestbedLayout): string[] {

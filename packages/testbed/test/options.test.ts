@@ -15,7 +15,17 @@ describe('resolveOptions', () => {
     expect(o.kubernetesServiceIP).toBe('10.96.0.1');
     expect(o.clusterDNS).toBe('10.96.0.10');
     expect(o.cni).toBe('switchyard');
+    expect(o.components).toEqual([]);
     expect(resolveOptions({ cni: 'reference-bridge' }).cni).toBe('reference-bridge');
+  });
+
+  it('keeps the components asked for once each, in install order', () => {
+    const o = resolveOptions({ components: ['ingress', 'dns', 'proxy', 'dns'] });
+    expect(o.components).toEqual(['proxy', 'dns', 'ingress']);
+    expect(resolveOptions({ cni: 'reference-bridge', components: ['dns'] }).components).toEqual([
+      'dns',
+    ]);
+    expect(resolveOptions({ cni: 'external' }).components).toEqual([]);
   });
 
   it('derives addresses from a custom underlay and service range', () => {
@@ -45,6 +55,9 @@ describe('resolveOptions', () => {
     [{ clusterCidr: '10.200.0.0/24' }, 'clusterCidr'],
     [{ stateRoot: 'relative/dir' }, 'stateRoot'],
     [{ cni: 'flannel' as never }, 'cni'],
+    [{ components: ['coredns' as never] }, 'components'],
+    [{ components: 'dns' as never }, 'components'],
+    [{ cni: 'external' as const, components: ['dns' as const] }, 'components'],
   ])('rejects %j naming the %s option', (input, option) => {
     let err: unknown;
     try {
