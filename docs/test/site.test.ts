@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Eleventy from '@11ty/eleventy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '@switchyard/cli';
 import { ANNOTATION_PREFIX, parseIngressAnnotations } from '@switchyard/ingress';
 import { checkSite } from './link-check.js';
 
@@ -114,6 +115,73 @@ describe('docs site', () => {
         ).toContain(firstLine);
       }
     }
+  });
+});
+
+/** Shell words of a command line: quotes grouped, a trailing `# comment` dropped. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.matchAll(/'([^']*)'|"([^"]*)"|(#.*$)|(\S+)/g)) {
+    if (m[3] !== undefined) break;
+    words.push(m[1] ?? m[2] ?? m[4] ?? '');
+  }
+  return words;
+}
+
+describe('switchyard command lines in the docs', () => {
+  /** Every `switchyard ...` line in a code block of any page, with the troubleshooting aliases. */
+  function commandLines(): { page: string; argv: string[] }[] {
+    const aliases: Record<string, string[]> = {
+      k: ['testbed', 'kubectl'],
+      tbx: ['testbed', 'exec'],
+    };
+    const out: { page: string; argv: string[] }[] = [];
+    for (const url of checkSite(SITE).pages) {
+      const html = readFileSync(join(SITE, url, url.endsWith('/') ? 'index.html' : ''), 'utf8');
+      for (const block of html.matchAll(/<pre><code[^>]*>([\s\S]*?)<\/code><\/pre>/g)) {
+        const code = (block[1] ?? '')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&amp;/g, '&');
+        for (const line of code.split('\n')) {
+          const words = shellWords(line.replace(/^\$ /, ''));
+          if (words[0] === 'npx' && words[1] === 'switchyard')
+            out.push({ page: url, argv: words.slice(2) });
+          else if (words[0] === 'switchyard') out.push({ page: url, argv: words.slice(1) });
+          else if (url === '/troubleshooting/' && words[0] && aliases[words[0]])
+            out.push({ page: url, argv: [...(aliases[words[0]] ?? []), ...words.slice(1)] });
+        }
+      }
+    }
+    return out;
+  }
+
+  it("are all accepted by the CLI's own argument parser", () => {
+    const lines = commandLines();
+    // getting started and troubleshooting use testbed up/status/kubectl/exec/logs/down and explain.
+    const verbs = new Set(lines.map((l) => `${l.argv[0]} ${l.argv[1]}`));
+    expect([...verbs]).toEqual(
+      expect.arrayContaining([
+        'testbed up',
+        'testbed status',
+        'testbed kubectl',
+        'testbed exec',
+        'testbed logs',
+        'testbed down',
+        'explain service',
+      ]),
+    );
+    const rejected = lines.flatMap(({ page, argv }) => {
+      try {
+        parseArgs(argv);
+        return [];
+      } catch (e) {
+        return [`${page}: switchyard ${argv.join(' ')}: ${(e as Error).message}`];
+      }
+    });
+    expect(rejected).toEqual([]);
   });
 });
 
