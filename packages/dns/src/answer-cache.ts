@@ -6,13 +6,23 @@ export interface CachedReply<M> {
   readonly bytes: Buffer;
   /** Bytes 12 to here hold the question; each copy gets the asker's spelling of it. */
   readonly questionEnd: number;
-  /** Date.now() from which the bytes are stale (forwarded answers age); Infinity for zone answers. */
+  /** Date.now() from which the entry is stale (forwarded answers expire); Infinity for zone answers. */
   readonly expiresAt: number;
   /** Offsets of the answer section's A and AAAA rdata, for shuffling; empty when not shuffled. */
   readonly a: readonly number[];
   readonly aaaa: readonly number[];
+  /** Aging answers only: every record's TTL offset, the TTLs as stored, the first tick. */
+  readonly ttls: readonly number[];
+  readonly ttlValues: readonly number[];
+  readonly firstTick: number;
   /** Whatever the owner needs per hit (the handler keeps its metric series here). */
   readonly meta: M;
+}
+
+/** When a stored answer ages: its TTLs drop by one at `firstTick` and each second after. */
+export interface Aging {
+  firstTick: number;
+  expiresAt: number;
 }
 
 /**
@@ -50,29 +60,30 @@ export class AnswerCache<M> {
 
   /**
    * Stores `reply` (just encoded for `q`) if the zone is still at the `generation` the answer
-   * was computed from. `shuffle` records where the address rdata is, so copies can reorder it.
+   * was computed from. `shuffle` records where the address rdata is, so copies can reorder it;
+   * `aging` (forwarded answers) records where the TTLs are, so copies can count them down.
    */
   set(
     q: SimpleQuery,
     reply: Buffer,
     generation: number,
-    expiresAt: number,
+    aging: Aging | undefined,
     shuffle: boolean,
     meta: M,
   ): void {
     if (generation !== this.generation || this.maxEntries <= 0) return;
     // A reply that lost its question (an encoding failure's SERVFAIL) is not a reusable answer.
     if (reply.length < q.questionEnd || reply.readUInt16BE(4) !== 1) return;
-    const a: number[] = [];
-    const aaaa: number[] = [];
-    if (shuffle) addressSlots(reply, q.questionEnd, a, aaaa);
+    const layout = recordLayout(reply, q.questionEnd, shuffle, aging !== undefined);
+    if (!layout) return;
     this.entries.delete(q.key);
     this.entries.set(q.key, {
       bytes: Buffer.from(reply),
       questionEnd: q.questionEnd,
-      expiresAt,
-      a,
-      aaaa,
+      expiresAt: aging?.expiresAt ?? Infinity,
+      firstTick: aging?.firstTick ?? Infinity,
+      ttlValues: layout.ttls.map((at) => reply.readUInt32BE(at)),
+      ...layout,
       meta,
     });
     if (this.entries.size > this.maxEntries) {
@@ -88,11 +99,13 @@ export class AnswerCache<M> {
 
 /**
  * A fresh copy of `e` answering `request`: its ID, its question bytes (the name's case exactly
- * as sent), and the addresses shuffled when the entry recorded their offsets.
+ * as sent), the addresses shuffled when the entry recorded their offsets, and the TTLs lowered
+ * by the seconds that ticked since it was stored (never below zero, as the encoder writes them).
  */
 export function copyReply<M>(
   e: CachedReply<M>,
   request: Buffer,
+  now: () => number = Date.now,
   random: () => number = Math.random,
 ): Buffer {
   const out = Buffer.allocUnsafe(e.bytes.length);
@@ -102,6 +115,14 @@ export function copyReply<M>(
   request.copy(out, 12, 12, e.questionEnd);
   shuffleRdata(out, e.a, 4, random);
   shuffleRdata(out, e.aaaa, 16, random);
+  if (e.ttls.length > 0) {
+    const t = now();
+    if (t >= e.firstTick) {
+      const ticks = 1 + Math.floor((t - e.firstTick) / 1000);
+      for (let i = 0; i < e.ttls.length; i++)
+        out.writeUInt32BE(Math.max(0, (e.ttlValues[i] as number) - ticks), e.ttls[i] as number);
+    }
+  }
   return out;
 }
 
@@ -125,14 +146,25 @@ function shuffleRdata(
   }
 }
 
-/** Collects the rdata offsets of the A and AAAA records in the answer section of our own reply. */
-function addressSlots(buf: Buffer, start: number, a: number[], aaaa: number[]): void {
+/**
+ * Walks the records of our own reply: the rdata offsets of the answer section's A and AAAA
+ * records (when `addresses`), and the TTL offset of every record but the OPT (when `ttls`).
+ * Undefined if the bytes do not parse, which our encoder's output always does.
+ */
+function recordLayout(
+  buf: Buffer,
+  start: number,
+  addresses: boolean,
+  ttls: boolean,
+): { a: number[]; aaaa: number[]; ttls: number[] } | undefined {
+  const out = { a: [] as number[], aaaa: [] as number[], ttls: [] as number[] };
   const ancount = buf.readUInt16BE(6);
+  const total = ancount + buf.readUInt16BE(8) + buf.readUInt16BE(10);
   let pos = start;
-  for (let n = 0; n < ancount; n++) {
+  for (let n = 0; n < total; n++) {
     // Owner name: labels up to the root, or up to a pointer (which ends it).
     for (;;) {
-      if (pos >= buf.length) return;
+      if (pos >= buf.length) return undefined;
       const l = buf[pos] as number;
       if (l === 0) {
         pos += 1;
@@ -144,13 +176,17 @@ function addressSlots(buf: Buffer, start: number, a: number[], aaaa: number[]): 
       }
       pos += l + 1;
     }
-    if (pos + 10 > buf.length) return;
+    if (pos + 10 > buf.length) return undefined;
     const type = buf.readUInt16BE(pos);
     const rdlen = buf.readUInt16BE(pos + 8);
     const rdata = pos + 10;
-    if (rdata + rdlen > buf.length) return;
-    if (type === RRType.A && rdlen === 4) a.push(rdata);
-    else if (type === RRType.AAAA && rdlen === 16) aaaa.push(rdata);
+    if (rdata + rdlen > buf.length) return undefined;
+    if (ttls && type !== RRType.OPT) out.ttls.push(pos + 4);
+    if (addresses && n < ancount) {
+      if (type === RRType.A && rdlen === 4) out.a.push(rdata);
+      else if (type === RRType.AAAA && rdlen === 16) out.aaaa.push(rdata);
+    }
     pos = rdata + rdlen;
   }
+  return out;
 }

@@ -32,6 +32,8 @@ export interface CacheHit {
   negative: boolean;
   /** For how many more ms this exact answer (its aged TTLs included) is what `get` returns. */
   stableForMs: number;
+  /** In how many ms the entry expires; its TTLs drop by one at each whole second until then. */
+  expiresInMs: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export class DnsCache {
       negative: e.negative,
       // TTLs drop by one each whole second stored, and the entry dies on such a boundary too.
       stableForMs: (elapsed + 1) * 1000 - age,
+      expiresInMs: e.ttl * 1000 - age,
       answer: {
         rcode: a.rcode,
         answers: a.answers.map(aged),

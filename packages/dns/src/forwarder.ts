@@ -28,8 +28,10 @@ export interface ForwarderOptions {
 export interface ForwardResult extends CachedAnswer {
   /** Where the answer came from: an upstream label, "cache", or "" when every upstream failed. */
   source: string;
-  /** From the cache: for how many more ms the same question gets exactly this answer. */
+  /** From the cache: the CacheHit timings (this answer's TTLs hold for `stableForMs`, then
+   * drop by one each second until the entry expires in `expiresInMs`). */
   stableForMs?: number;
+  expiresInMs?: number;
 }
 
 /** Upstreams failing this many times in a row move to the back of the order until one succeeds. */
@@ -72,7 +74,8 @@ export class Forwarder {
     const hit = this.cache?.get(key);
     if (hit) {
       this.metrics?.cacheHits.inc({ type: hit.negative ? 'denial' : 'success' });
-      return { ...hit.answer, source: 'cache', stableForMs: hit.stableForMs };
+      const { stableForMs, expiresInMs } = hit;
+      return { ...hit.answer, source: 'cache', stableForMs, expiresInMs };
     }
     if (this.cache) this.metrics?.cacheMisses.inc({});
     const shared = this.inflight.get(key);

@@ -7,7 +7,7 @@ import {
   RRType,
   rcodeName,
 } from './constants.js';
-import { AnswerCache, copyReply, type CachedReply } from './answer-cache.js';
+import { AnswerCache, copyReply, type Aging, type CachedReply } from './answer-cache.js';
 import { DnsDecodeError } from './errors.js';
 import type { Forwarder } from './forwarder.js';
 import { shuffleAddresses } from './load-balance.js';
@@ -70,8 +70,9 @@ const DEFAULT_ANSWER_CACHE = 10_000;
  *
  * Replies to plain queries (see parseSimpleQuery) are kept encoded, keyed on the lower-cased
  * question and everything else the bytes depend on, until the zone changes (forwarded ones
- * also until their TTLs would tick): a repeated question is answered by copying them with the
- * new ID, the asker's spelling of the question, and the addresses reshuffled.
+ * also until the forward cache's entry expires): a repeated question is answered by copying
+ * them with the new ID, the asker's spelling of the question, the addresses reshuffled and,
+ * for forwarded answers, the TTLs counted down.
  */
 export class QueryHandler {
   private options: HandlerOptions;
@@ -219,9 +220,13 @@ export class QueryHandler {
     if (res) return this.finish(done, res, 'kubernetes', fill);
     if (!forwarder) return this.finish(done, refused(), 'forward', fill);
     return forwarder.forward(q, dnssecOk).then((fwd) => {
-      // Only an answer from the forward cache is known to stay the same for a while.
-      const keep = fwd.stableForMs !== undefined ? fill : undefined;
-      return this.finish(done, fwd, 'forward', keep, Date.now() + (fwd.stableForMs ?? 0));
+      // Only an answer from the forward cache is known to age predictably until it expires.
+      const { stableForMs, expiresInMs } = fwd;
+      if (stableForMs === undefined || expiresInMs === undefined)
+        return this.finish(done, fwd, 'forward', undefined);
+      const now = Date.now();
+      const aging = { firstTick: now + stableForMs, expiresAt: now + expiresInMs };
+      return this.finish(done, fwd, 'forward', fill, aging);
     });
   }
 
@@ -237,7 +242,7 @@ export class QueryHandler {
     res: Resolution,
     plugin: 'kubernetes' | 'forward',
     fill: Fill | undefined,
-    expiresAt = Infinity,
+    aging?: Aging,
   ): Reply {
     const { o, query, ctx, q, zone } = d;
     const edns = query.edns;
@@ -269,7 +274,7 @@ export class QueryHandler {
     }
     // Stored only if the zone did not change while this answer was being worked out.
     if (reply && fill && o.resolver.generation === fill.generation)
-      fill.cache.set(fill.query, reply, fill.generation, expiresAt, shuffle, meta);
+      fill.cache.set(fill.query, reply, fill.generation, aging, shuffle, meta);
     return reply;
   }
 

@@ -266,7 +266,7 @@ describe('the answer cache', { timeout: 20_000 }, () => {
       await up.close();
     });
 
-    it('serves forwarded answers from the forward cache, aging their TTLs by the second', async () => {
+    it('keeps forwarded answers from the forward cache, counting their TTLs down by the second', async () => {
       const metrics = createMetrics();
       const handler = new QueryHandler({
         resolver: new Resolver(fixtureZone()),
@@ -285,9 +285,18 @@ describe('the answer cache', { timeout: 20_000 }, () => {
       for (let i = 0; i < 5; i++) expect(await ttl()).toBe(30);
       expect(up.seen.get('cached.example')).toBe(1);
       expect(metrics.cacheHits.get({ type: 'success' })).toBe(6);
+      const nx = async (): Promise<number | undefined> =>
+        decodeMessage(await ask(handler, query('NX.example', RRType.A))).authorities[0]?.ttl;
+      expect(await nx()).toBe(30); // fresh: the SOA's own TTL
+      expect(await nx()).toBe(20); // forward cache: capped at the SOA minimum
+      expect(handler.cachedReplies).toBe(2);
       await new Promise((r) => setTimeout(r, 1100));
+      // The same entries, their TTLs counted down in the copies.
       expect(await ttl()).toBe(29);
+      expect(await nx()).toBe(19);
+      expect(handler.cachedReplies).toBe(2);
       expect(up.seen.get('cached.example')).toBe(1);
+      expect(up.seen.get('nx.example')).toBe(1);
     });
 
     it('drops every cached reply on reconfigure', async () => {

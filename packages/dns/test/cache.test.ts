@@ -42,9 +42,13 @@ describe('DnsCache', () => {
     const c = clock();
     const cache = new DnsCache({ now: c.now });
     cache.set('k', ok(a(60), a(20, '192.0.2.2')));
-    c.advance(5);
-    expect(cache.get('k')?.answer.answers.map((r) => r.ttl)).toEqual([15, 15]);
-    c.advance(15);
+    c.advance(5.3);
+    const hit = cache.get('k');
+    expect(hit?.answer.answers.map((r) => r.ttl)).toEqual([15, 15]);
+    // The same TTLs for 0.7 s more; the entry lasts 14.7 s more.
+    expect(hit?.stableForMs).toBeCloseTo(700);
+    expect(hit?.expiresInMs).toBeCloseTo(14_700);
+    c.advance(14.7);
     expect(cache.get('k')).toBeUndefined();
     expect(cache.size).toBe(0);
   });
