@@ -12,15 +12,12 @@ ARG BUILD_BASE=node:20-bookworm
 ARG BASE=node:20-bookworm-slim
 
 FROM ${BUILD_BASE} AS build
-# --offline with a mounted npm cache where no registry is reachable (scripts/image.sh --npm-cache).
-ARG NPM_CI_FLAGS=""
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 WORKDIR /src
 COPY . .
 # The registry serves only some of nx's per-platform optional packages, so `npm ci` can refuse the
 # lockfile as out of sync; `npm install` keeps the lockfile's versions (as scripts/bootstrap.sh).
-RUN npm ci --no-audit --no-fund $NPM_CI_FLAGS \
- || npm install --no-audit --no-fund $NPM_CI_FLAGS
+RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 RUN npx nx run-many -t build \
       -p @switchyard/app-cni @switchyard/app-proxy @switchyard/app-dns @switchyard/app-ingress @switchyard/cli \
  && bash apps/switchyard-cni/scripts/build-shim.sh \

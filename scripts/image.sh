@@ -32,14 +32,15 @@ Usage:
                                         the standalone CNI plugin with only what it imports
         DEST/usr/local/bin/<command>    a relative symlink per executable
   scripts/image.sh build [--engine docker|podman] [--tag NAME] [--base IMAGE]
-                         [--build-base IMAGE] [--npm-cache DIR]
+                         [--build-base IMAGE] [--network MODE]
       --engine      default: the first of docker, podman whose `info` succeeds
       --tag         default: switchyard/switchyard:dev
       --base        runtime stage base (default node:20-bookworm-slim); needs `node` on PATH
       --build-base  build stage base (default node:20-bookworm, or --base when given); needs
                     node, npm, Node's headers, a C compiler and static libc (libc6-dev)
-      --npm-cache   podman only: mount this npm cache into the build and run `npm ci --offline`
-                    (for machines without a registry; e.g. ~/.npm)
+      --network     the build's network (docker/podman build --network), e.g. host: npm then
+                    reaches the registry through the machine's own network namespace, and the
+                    engine creates no bridge or NAT rule for the build
   scripts/image.sh local-base [--prefix NAME]
       Build NAME-base:bookworm-node20 (runtime) and NAME-build-base:bookworm-node20 (build) with
       mmdebstrap from the Debian mirror, with this machine's node binary (and npm and Node's
@@ -167,14 +168,14 @@ detect_engine() {
 }
 
 build() {
-  local engine="" tag="switchyard/switchyard:dev" base="" build_base="" npm_cache=""
+  local engine="" tag="switchyard/switchyard:dev" base="" build_base="" network=""
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --engine) engine="${2:?}"; shift 2 ;;
       --tag) tag="${2:?}"; shift 2 ;;
       --base) base="${2:?}"; shift 2 ;;
       --build-base) build_base="${2:?}"; shift 2 ;;
-      --npm-cache) npm_cache="${2:?}"; shift 2 ;;
+      --network) network="${2:?}"; shift 2 ;;
       *) die "build: unknown option $1" ;;
     esac
   done
@@ -186,12 +187,7 @@ build() {
   local args=(build -f "$root/Dockerfile" -t "$tag")
   [[ -n "$base" ]] && args+=(--build-arg "BASE=$base")
   [[ -n "${build_base:-$base}" ]] && args+=(--build-arg "BUILD_BASE=${build_base:-$base}")
-  if [[ -n "$npm_cache" ]]; then
-    [[ "$engine" == podman ]] || die "--npm-cache needs podman (docker build has no --volume)"
-    [[ -d "$npm_cache" ]] || die "--npm-cache $npm_cache is not a directory"
-    # Offline: no network at all during the build, packages come from the mounted cache.
-    args+=(--network=none --volume "$npm_cache:/root/.npm:z" --build-arg "NPM_CI_FLAGS=--offline")
-  fi
+  [[ -n "$network" ]] && args+=("--network=$network")
   echo "image.sh: $engine ${args[*]} $root" >&2
   "$engine" "${args[@]}" "$root"
 }

@@ -184,10 +184,10 @@ describe("the image's agent installs the CNI artefacts onto a node", () => {
 // The real build needs a working engine and its two base images already present (nothing is
 // pulled during a test run): node:20-bookworm and node:20-bookworm-slim, or the images named by
 // SWITCHYARD_IMAGE_BUILD_BASE / SWITCHYARD_IMAGE_BASE (e.g. from `scripts/image.sh local-base`),
-// plus SWITCHYARD_IMAGE_NPM_CACHE for an offline `npm ci` (podman only).
+// and SWITCHYARD_IMAGE_NETWORK for the build's network (e.g. host).
 const BASE = process.env.SWITCHYARD_IMAGE_BASE ?? 'node:20-bookworm-slim';
 const BUILD_BASE = process.env.SWITCHYARD_IMAGE_BUILD_BASE ?? 'node:20-bookworm';
-const NPM_CACHE = process.env.SWITCHYARD_IMAGE_NPM_CACHE;
+const NETWORK = process.env.SWITCHYARD_IMAGE_NETWORK;
 
 function works(argv: string[]): boolean {
   try {
@@ -212,7 +212,7 @@ describe('the real image (where a container engine works)', () => {
     async () => {
       const tag = 'localhost/switchyard/switchyard:e2e';
       const args = ['--engine', engine!, '--tag', tag, '--base', BASE, '--build-base', BUILD_BASE];
-      if (NPM_CACHE) args.push('--npm-cache', NPM_CACHE);
+      if (NETWORK) args.push('--network', NETWORK);
       await run(['bash', IMAGE_SH, 'build', ...args], { timeoutMs: 1_500_000 });
       for (const [name, word] of Object.entries(COMMANDS)) {
         const r = await run([engine!, 'run', '--rm', '--network=none', tag, name, '--help']);
