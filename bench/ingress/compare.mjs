@@ -22,6 +22,7 @@ const ROUNDS = Number(process.argv[2] ?? 3);
 const SECONDS = Number(process.argv[3] ?? 8);
 const CONNECTIONS = 50;
 const TARGET = '/api/v1/items?page=2';
+const WARMUP = 30_000;
 
 const missing = ['wrk', 'nginx', 'taskset'].filter(
   (b) => spawnSync('sh', ['-c', `command -v ${b}`]).status !== 0,
@@ -129,11 +130,15 @@ function wrk(port, seconds) {
   };
 }
 
-/** Warm up (discarded), then one measured run with the proxy's CPU time per request. */
+/**
+ * Warm up (discarded) until the proxy has served WARMUP requests or 10 s passed — on a busy
+ * machine a fixed time may leave the JIT still compiling (its threads count in the process's
+ * CPU time) — then one measured run with the proxy's CPU time per request.
+ */
 async function measure(proxy) {
   const child = proxy.start();
   await waitForPort(proxy.port);
-  wrk(proxy.port, 2);
+  for (let served = 0, i = 0; served < WARMUP && i < 5; i++) served += wrk(proxy.port, 2).requests;
   const before = cpuMs(child.pid);
   const r = wrk(proxy.port, SECONDS);
   r.cpuUs = ((cpuMs(child.pid) - before) * 1000) / r.requests;
