@@ -12,14 +12,18 @@ export interface BoundedRunnerOptions {
 /**
  * Runs `fn` one at a time, at most once per `minIntervalMs` however often `request()` is called
  * (events arriving in a burst are applied together), at least once per `maxIntervalMs`, and again
- * after `retryMs` when a run fails. The idea of kube-proxy's BoundedFrequencyRunner.
+ * after `retryMs` when a run fails. The idea of kube-proxy's BoundedFrequencyRunner. Only
+ * requested runs count toward the minimum interval: a periodic run nobody asked for must not hold
+ * back the first change after it (kube-proxy gets the same from its burst of two).
  */
 export class BoundedFrequencyRunner {
   private timer: NodeJS.Timeout | undefined;
   private dueAt = Infinity;
   private running: Promise<void> | undefined;
   private requested = false;
+  /** Start of the last requested run (periodic ones do not count). */
   private lastStart = -Infinity;
+  private runStart = -Infinity;
   private stopped = false;
 
   constructor(
@@ -63,8 +67,9 @@ export class BoundedFrequencyRunner {
     this.timer = undefined;
     this.dueAt = Infinity;
     if (this.stopped || this.running) return;
+    this.runStart = Date.now();
+    if (this.requested) this.lastStart = this.runStart;
     this.requested = false;
-    this.lastStart = Date.now();
     let failed = false;
     this.running = this.fn()
       .catch((e: unknown) => {
@@ -77,10 +82,11 @@ export class BoundedFrequencyRunner {
       })
       .finally(() => {
         this.running = undefined;
-        const sinceStart = Date.now() - this.lastStart;
-        const soonest = this.opts.minIntervalMs - sinceStart;
+        const soonest = this.opts.minIntervalMs - (Date.now() - this.lastStart);
         this.scheduleIn(this.opts.maxIntervalMs);
-        if (failed) this.scheduleIn(Math.max(soonest, this.opts.retryMs));
+        const sinceRun = Date.now() - this.runStart;
+        if (failed)
+          this.scheduleIn(Math.max(this.opts.minIntervalMs - sinceRun, this.opts.retryMs));
         if (this.requested) this.scheduleIn(soonest);
       });
   }

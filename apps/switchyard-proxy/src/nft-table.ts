@@ -1,5 +1,10 @@
 import { run, runUnchecked } from '@switchyard/linux';
-import { renderDeleteTable } from '@switchyard/proxy-rules';
+import {
+  type TableInventory,
+  parseTableInventory,
+  renderDeleteTable,
+  tableInventoryCommands,
+} from '@switchyard/proxy-rules';
 
 // `prefix` is prepended to each command (e.g. `ip netns exec NS`); empty in the node's namespace.
 
@@ -21,6 +26,22 @@ export async function tableIntact(table: string, prefix: readonly string[] = [])
     },
   );
   return r.exitCode === 0 && /\bjump services\b/.test(r.stdout);
+}
+
+/**
+ * Names of our table's chains, sets (with timeouts) and maps, so a full sync can keep the ClientIP
+ * affinity sets: three listings that do not fetch rules or elements, cheap at any size.
+ */
+export async function tableInventory(
+  table: string,
+  prefix: readonly string[] = [],
+): Promise<TableInventory> {
+  const outputs = await Promise.all(
+    tableInventoryCommands().map(
+      async (argv) => (await run([...prefix, ...argv], { timeoutMs: 30_000 })).stdout,
+    ),
+  );
+  return parseTableInventory({ table }, outputs);
 }
 
 /** Deletes our table (uninstall); a table that is already gone is fine. */

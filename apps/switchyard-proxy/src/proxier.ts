@@ -11,7 +11,7 @@ import {
 } from '@switchyard/proxy-rules';
 import { BoundedFrequencyRunner } from './bounded-runner.js';
 import { HealthCheckServers } from './health-check-servers.js';
-import { nftApply, tableIntact } from './nft-table.js';
+import { nftApply, tableIntact, tableInventory } from './nft-table.js';
 import { ProgrammingLatency, ages } from './programming-latency.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 
@@ -59,7 +59,8 @@ export class Proxier {
   private started = false;
   private needFull = true;
   private lastFull = 0;
-  private lastCheck = 0;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
   private appliedPorts: ServicePortInfo[] | undefined;
   private syncedOnce = false;
   /** When a sync was first asked for after the last successful one (for /healthz). */
@@ -77,7 +78,10 @@ export class Proxier {
       table: opts.table,
       masqueradeMark: 2 ** opts.masqueradeBit,
     });
-    this.syncer = new NftSyncer((text) => nftApply(text, this.prefix));
+    this.syncer = new NftSyncer(
+      (text) => nftApply(text, this.prefix),
+      () => tableInventory(opts.table, this.prefix),
+    );
     this.healthChecks = new HealthCheckServers(opts.healthCheckHost, this.log);
     this.runner = new BoundedFrequencyRunner(() => this.sync(), {
       minIntervalMs: opts.minSyncPeriodMs,
@@ -111,10 +115,13 @@ export class Proxier {
     this.started = true;
     this.pendingSince = Date.now();
     this.runner.start();
+    this.checkTimer = setInterval(() => void this.checkTable(), this.opts.syncPeriodMs);
   }
 
   /** Stops syncing and closes the health-check servers; the table stays (pods keep working). */
   async stop(): Promise<void> {
+    clearInterval(this.checkTimer);
+    await this.checking;
     await this.runner.stop();
     await this.healthChecks.close();
   }
@@ -160,22 +167,33 @@ export class Proxier {
     this.runner.request();
   }
 
+  /**
+   * The periodic look at the kernel, beside the syncs rather than in front of them: listing a
+   * chain makes nft fetch the whole table (about a second of CPU at 10k services), which must not
+   * delay an endpoint change. Syncs may run meanwhile; nft transactions are atomic, so the check
+   * sees the table before or after each, and a damaged table asks for a full sync.
+   */
+  private checkTable(): Promise<void> {
+    if (this.checking || !this.syncedOnce || this.needFull)
+      return this.checking ?? Promise.resolve();
+    this.checking = (async () => {
+      if (await tableIntact(this.opts.table, this.prefix)) return;
+      this.log.warn('our table is missing or was flushed: replacing it', {
+        table: this.opts.table,
+      });
+      this.m.repairs.inc({ reason: 'check' });
+      this.needFull = true;
+      this.runner.request();
+    })()
+      .catch((e: unknown) => this.log.error('table check failed', { error: e }))
+      .finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
   private async sync(): Promise<void> {
     this.pendingSince ??= Date.now();
     const now = Date.now();
-    let full = this.needFull || now - this.lastFull >= this.opts.fullSyncPeriodMs;
-    // The periodic look at the kernel (the runner's max interval brings us here at least once
-    // per sync period); a little slack so a timer firing early still counts.
-    if (!full && now - this.lastCheck >= this.opts.syncPeriodMs - this.opts.minSyncPeriodMs) {
-      this.lastCheck = now;
-      if (!(await tableIntact(this.opts.table, this.prefix))) {
-        this.log.warn('our table is missing or was flushed: replacing it', {
-          table: this.opts.table,
-        });
-        this.m.repairs.inc({ reason: 'check' });
-        full = true;
-      }
-    }
+    const full = this.needFull || now - this.lastFull >= this.opts.fullSyncPeriodMs;
     const batch = this.latency.take();
     const started = process.hrtime.bigint();
     const commit = this.rules.commit();
@@ -200,11 +218,9 @@ export class Proxier {
     this.m.syncs.inc({ kind, result: 'success' });
     this.m.lastSync.set({}, done / 1000);
     for (const age of ages(batch, done)) this.m.programmingDuration.observe({}, age);
-    if (kind === 'full') {
-      this.lastFull = done;
-      this.lastCheck = done;
-    }
-    this.needFull = false;
+    if (kind === 'full') this.lastFull = done;
+    // A check that found damage while a partial sync ran still wants its full one.
+    if (kind === 'full') this.needFull = false;
     this.syncedOnce = true;
     this.pendingSince = undefined;
     this.lastSuccess = done;

@@ -57,6 +57,20 @@ describe('BoundedFrequencyRunner', () => {
     }
   });
 
+  it('a periodic run does not hold back the first request after it', async () => {
+    const { starts } = counting({ min: 300, max: 500 });
+    runner!.start();
+    await until(() => starts.length === 2); // the start, then a periodic run ~500 ms later
+    const asked = Date.now();
+    runner!.request();
+    await until(() => starts.length === 3);
+    expect(starts[2]! - asked).toBeLessThan(100); // not min (300 ms) after the periodic run
+    // two requested runs are still spaced by the minimum interval
+    runner!.request();
+    await until(() => starts.length === 4, 2000);
+    expect(starts[3]! - starts[2]!).toBeGreaterThanOrEqual(295);
+  });
+
   it('never overlaps runs; a request during a run is served after it', async () => {
     let active = 0;
     let maxActive = 0;

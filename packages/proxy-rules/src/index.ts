@@ -11,11 +11,18 @@ export { type CompileOptions, type Compiled, DEFAULT_TABLE, compile } from './co
 export type { ResolvedEndpoint, ServicePortInfo, Skipped, L4Proto } from './service-ports.js';
 export { type HealthCheck, healthCheckResponse } from './health-checks.js';
 export type * from './ruleset.js';
-export { renderDeleteTable, renderFullSync } from './nft-render.js';
+export {
+  type TableInventory,
+  parseTableInventory,
+  renderDeleteTable,
+  renderFullSync,
+  renderFullSyncKeepingAffinity,
+  tableInventoryCommands,
+} from './nft-render.js';
 export { type Outcome, type Packet, type Step, type Trace, trace } from './trace.js';
 export { formatTrace, summary } from './format-trace.js';
 export { type Transaction, renderIncremental } from './nft-diff.js';
-export { type NftRunner, NftSyncer, type SyncResult } from './nft-syncer.js';
+export { type NftLister, type NftRunner, NftSyncer, type SyncResult } from './nft-syncer.js';
 export type { NodeContext } from './node.js';
 export type { Family } from './ip.js';
 export {

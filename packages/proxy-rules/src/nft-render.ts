@@ -29,9 +29,82 @@ import {
  */
 export function renderFullSync(rs: Ruleset): string {
   const t = tableRef(rs);
-  const out: string[] = [`add table ${t}`, `delete table ${t}`, `add table ${t}`];
+  return fullBody(rs, [`add table ${t}`, `delete table ${t}`, `add table ${t}`], new Set());
+}
+
+/** What our table holds now, by name: see `tableInventoryCommands` and `parseTableInventory`. */
+export interface TableInventory {
+  chains: string[];
+  /** Every set, with the timeout in seconds of those that have one. */
+  sets: Map<string, number | undefined>;
+  maps: string[];
+}
+
+/**
+ * A full replacement that keeps every client's ClientIP affinity: instead of deleting the table,
+ * it flushes it (every rule goes, set elements stay), deletes what `existing` holds that is not
+ * an affinity set still wanted with the same timeout, and adds everything anew. The kept sets go
+ * on holding the clients they remembered. Atomic like `renderFullSync`; it fails only when the
+ * kernel changed since `existing` was read (or holds a same-named object of another shape), and
+ * then `renderFullSync` converges from anything.
+ */
+export function renderFullSyncKeepingAffinity(rs: Ruleset, existing: TableInventory): string {
+  const t = tableRef(rs);
+  const out = [`add table ${t}`, `flush table ${t}`];
+  const kept = new Set<string>();
+  for (const [name, timeout] of existing.sets) {
+    const wanted = rs.affinitySets.get(name);
+    if (wanted && wanted.timeoutSeconds === timeout) kept.add(name);
+    else out.push(`delete set ${t} ${name}`);
+  }
+  // Maps are refilled below; recreating them also lets nft add the rules that use the endpoint
+  // maps (see PICK_MAX).
+  for (const name of existing.maps) out.push(`delete map ${t} ${name}`);
+  for (const name of existing.chains)
+    if (!rs.chains.has(name)) out.push(`delete chain ${t} ${name}`);
+  return fullBody(rs, out, kept);
+}
+
+/** The `nft` commands whose outputs `parseTableInventory` reads (cheap at any table size). */
+export function tableInventoryCommands(): string[][] {
+  return [
+    ['nft', '-j', 'list', 'chains', 'inet'],
+    ['nft', '-j', '-t', 'list', 'sets', 'inet'],
+    ['nft', '-j', '-t', 'list', 'maps', 'inet'],
+  ];
+}
+
+/** Reads the JSON of `tableInventoryCommands` (any order) for our table. */
+export function parseTableInventory(rs: Pick<Ruleset, 'table'>, outputs: string[]): TableInventory {
+  const inv: TableInventory = { chains: [], sets: new Map(), maps: [] };
+  for (const text of outputs) {
+    const items = (JSON.parse(text) as { nftables?: Record<string, NftJsonObject>[] }).nftables;
+    for (const item of items ?? []) {
+      const ours = (o: NftJsonObject | undefined): o is NftJsonObject =>
+        o?.family === 'inet' && o.table === rs.table;
+      const { chain, set, map } = item;
+      if (ours(chain)) inv.chains.push(chain.name);
+      if (ours(map)) inv.maps.push(map.name);
+      if (ours(set))
+        inv.sets.set(set.name, typeof set.timeout === 'number' ? set.timeout : undefined);
+    }
+  }
+  return inv;
+}
+
+interface NftJsonObject {
+  family?: string;
+  table?: string;
+  name: string;
+  timeout?: unknown;
+}
+
+function fullBody(rs: Ruleset, head: string[], keptSets: Set<string>): string {
+  const t = tableRef(rs);
+  const out = head;
   for (const s of rs.addressSets.values()) out.push(...addressSetCommands(rs, s));
-  for (const s of rs.affinitySets.values()) out.push(affinitySetCommand(rs, s));
+  for (const s of rs.affinitySets.values())
+    if (!keptSets.has(s.name)) out.push(affinitySetCommand(rs, s));
   for (const m of rs.maps.values()) out.push(mapCommand(rs, m));
   for (const m of rs.dnatMaps.values()) out.push(dnatMapCommand(rs, m));
   for (const family of ['ipv4', 'ipv6'] as const) {

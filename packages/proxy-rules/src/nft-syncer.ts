@@ -1,9 +1,19 @@
 import { type Transaction, renderIncremental } from './nft-diff.js';
-import { renderFullSync } from './nft-render.js';
+import {
+  type TableInventory,
+  renderFullSync,
+  renderFullSyncKeepingAffinity,
+} from './nft-render.js';
 import type { Ruleset } from './ruleset.js';
 
 /** Runs an `nft -f` transaction (e.g. `nft -f -` with the text on stdin); rejects on failure. */
 export type NftRunner = (text: string) => Promise<void>;
+
+/**
+ * Reads what our table holds now (run `tableInventoryCommands()`, give the outputs to
+ * `parseTableInventory`); lets a full sync keep ClientIP affinity.
+ */
+export type NftLister = () => Promise<TableInventory>;
 
 export interface SyncResult extends Transaction {
   /** An incremental transaction failed and the full replacement was applied instead. */
@@ -25,7 +35,10 @@ export class NftSyncer {
   /** The kernel may not hold what the last transaction assumed: replace the table next time. */
   private needsFull = true;
 
-  constructor(private readonly runner: NftRunner) {}
+  constructor(
+    private readonly runner: NftRunner,
+    private readonly lister?: NftLister,
+  ) {}
 
   /** Applies `next` (from `compile()`), incrementally when the previous sync succeeded. */
   async sync(next: Ruleset): Promise<SyncResult> {
@@ -49,12 +62,27 @@ export class NftSyncer {
     return result;
   }
 
-  /** Replaces the whole table atomically, whatever the kernel holds now. */
+  /**
+   * Replaces the whole table atomically, whatever the kernel holds now. With a lister, affinity
+   * sets that are still wanted keep their entries (`renderFullSyncKeepingAffinity`); if that
+   * transaction fails, the table is deleted and rebuilt.
+   */
   async resync(next: Ruleset): Promise<SyncResult> {
-    const text = renderFullSync(next);
     this.needsFull = true;
     this.applied = undefined;
-    await this.runner(text);
+    let text: string | undefined;
+    if (this.lister) {
+      try {
+        text = renderFullSyncKeepingAffinity(next, await this.lister());
+        await this.runner(text);
+      } catch {
+        text = undefined;
+      }
+    }
+    if (text === undefined) {
+      text = renderFullSync(next);
+      await this.runner(text);
+    }
     this.needsFull = false;
     this.applied = next;
     return { text, full: true, changed: [], recovered: false };

@@ -22,6 +22,11 @@ export interface ResolvedEndpoint {
   terminating: boolean;
   /** On this node. */
   local: boolean;
+  /**
+   * `nodeName` names another node: a pod there never reaches a service through this node's
+   * rules, so it cannot hairpin here (unknown nodes count as possibly this one).
+   */
+  onOtherNode: boolean;
   zoneHints: string[];
   nodeHints: string[];
 }
@@ -224,6 +229,7 @@ function endpointsFor(
         serving: ep.conditions?.serving ?? ready,
         terminating: ep.conditions?.terminating ?? false,
         local: ep.nodeName === node.name,
+        onOtherNode: ep.nodeName !== undefined && ep.nodeName !== node.name,
         zoneHints: (ep.hints?.forZones ?? []).map((z) => z.name),
         nodeHints: (ep.hints?.forNodes ?? []).map((n) => n.name),
       });

@@ -240,7 +240,9 @@ function addFirewall(
     element('firewall-ips', { ip, proto: sp.protocol, port: sp.port }, goto(fw));
 }
 
-// Every endpoint this node may DNAT to joins the hairpin set; with affinity it gets its set.
+// Endpoints this node may DNAT to that may also be its clients (not known to run on another node)
+// join the hairpin set: an endpoint reaching itself is DNATed where it sends from, its own node.
+// With affinity, every endpoint gets its set.
 function hairpinAndAffinity(
   rs: RuleParts,
   sp: ServicePortInfo,
@@ -249,8 +251,10 @@ function hairpinAndAffinity(
   epSet: (e: ResolvedEndpoint) => string,
 ): void {
   for (const e of cat.reachable) {
-    const hairpin = rs.hairpin[sp.family];
-    hairpin.set(e.ip, (hairpin.get(e.ip) ?? 0) + 1);
+    if (!e.onOtherNode) {
+      const hairpin = rs.hairpin[sp.family];
+      hairpin.set(e.ip, (hairpin.get(e.ip) ?? 0) + 1);
+    }
     if (sp.affinityTimeout !== undefined) {
       const set = epSet(e);
       rs.affinitySets.set(set, {

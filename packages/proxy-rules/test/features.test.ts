@@ -379,4 +379,14 @@ describe('masquerade and hairpin', () => {
       '10.244.2.5:8080',
     ]);
   });
+
+  it('only endpoints not known to run on another node join the hairpin set', () => {
+    const eps = [
+      ep('10.244.1.5', { node: 'node-a' }),
+      { addresses: ['10.244.1.6'] }, // no nodeName: maybe this node
+      ep('10.244.2.5', { node: 'node-b' }),
+    ];
+    const { ruleset } = compile(model([service('web', { clusterIP: CIP })], [slice('web', eps)]));
+    expect([...ruleset.hairpin.ipv4.keys()]).toEqual(['10.244.1.5', '10.244.1.6']);
+  });
 });

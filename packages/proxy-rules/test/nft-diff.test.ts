@@ -11,7 +11,8 @@ const many = (n: number, changed?: number): ReturnType<typeof model> => {
     slices.push(
       slice(`s${i}`, [
         ep(`10.244.${i >> 8}.${i & 255}`),
-        ep(i === changed ? '10.245.0.1' : `10.246.${i >> 8}.${i & 255}`),
+        // on this node, so it is in the hairpin set too
+        ep(i === changed ? '10.245.0.1' : `10.246.${i >> 8}.${i & 255}`, { node: 'node-a' }),
       ]),
     );
   }

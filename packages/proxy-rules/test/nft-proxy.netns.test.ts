@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile.js';
 import { conntrackCleanup } from '../src/conntrack-cleanup.js';
 import type { Service } from '../src/model.js';
-import { renderDeleteTable } from '../src/nft-render.js';
+import {
+  parseTableInventory,
+  renderDeleteTable,
+  tableInventoryCommands,
+} from '../src/nft-render.js';
 import { NftSyncer } from '../src/nft-syncer.js';
 import { ProxyRules } from '../src/proxy-state.js';
 import { ep, model, service, slice } from './fixtures.js';
@@ -148,6 +152,46 @@ describe('nftables rules in a node namespace', () => {
     await apply([service('web', { clusterIP: CIP })], [slice('web', [EP1, EP2])]);
     const spread = await connect(topo.client, CIP, 80, 'tcp', 20);
     expect(new Set(spread)).toEqual(new Set([`ep1 ${ADDR.client}`, `ep2 ${ADDR.client}`]));
+  });
+
+  it('a full resync with the table inventory keeps ClientIP affinity', async () => {
+    const sticky = service('web', {
+      clusterIP: CIP,
+      sessionAffinity: 'ClientIP',
+      sessionAffinityConfig: { clientIP: { timeoutSeconds: 300 } },
+    });
+    const { ruleset } = compile(model([sticky], [slice('web', [EP1, EP2])], topo.nodeInfo));
+    const keeping = new NftSyncer(
+      (text) => nft(topo.node, text),
+      async () =>
+        parseTableInventory(
+          ruleset,
+          await Promise.all(
+            tableInventoryCommands().map(async (argv) => (await topo.node.exec(argv)).stdout),
+          ),
+        ),
+    );
+    await keeping.resync(ruleset);
+    const [first] = await connect(topo.client, CIP, 80);
+    const remembered = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const name of ruleset.affinitySets.keys()) {
+        const r = await topo.node.exec(['nft', 'list', 'set', 'inet', 'switchyard-proxy', name]);
+        if (r.stdout.includes(ADDR.client)) out.push(name);
+      }
+      return out;
+    };
+    const before = await remembered();
+    expect(before).toHaveLength(1);
+    // Each forced full resync would otherwise forget the client: 1 in 2 to land on the same
+    // endpoint again, so six rounds without the set surviving pass 1 time in 64.
+    for (let round = 0; round < 6; round++) {
+      const result = await keeping.resync(ruleset);
+      expect(result.full).toBe(true);
+      expect(await remembered()).toEqual(before);
+      expect(await connect(topo.client, CIP, 80)).toEqual([first]);
+    }
+    await syncer.resync(ruleset); // the shared syncer's view of the kernel again
   });
 
   it('hairpin: an endpoint reaching itself through its service is masqueraded', async () => {

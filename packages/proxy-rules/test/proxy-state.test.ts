@@ -91,8 +91,8 @@ describe('ProxyRules (partial recompute)', () => {
     const state = new ProxyRules(NODE);
     state.upsertService(web(1));
     state.upsertService(web(2));
-    state.upsertEndpointSlice(slice('web1', [ep('10.244.1.5')]));
-    state.upsertEndpointSlice(slice('web2', [ep('10.244.1.5')]));
+    state.upsertEndpointSlice(slice('web1', [ep('10.244.1.5', { node: 'node-a' })]));
+    state.upsertEndpointSlice(slice('web2', [ep('10.244.1.5', { node: 'node-a' })]));
     state.commit();
     state.deleteService('default', 'web1');
     expect(state.commit().transaction.text).not.toContain('hairpin');
