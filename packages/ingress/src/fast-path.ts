@@ -306,15 +306,19 @@ class Exchange implements UpstreamUser, ResponseSink {
   }
 
   onData(data: Buffer): void {
+    const up = this.upstream;
+    if (!up) return;
     this.gotBytes = true;
     const client = this.conn.socket;
     client.cork();
     try {
-      this.upstream?.parser.execute(data);
+      up.parser.execute(data);
     } catch (e) {
       this.upstreamFailed(e as Error);
     } finally {
       client.uncork();
+      // A body slice still queued for the client points into the connection's read buffer.
+      if (client.writableLength > 0) up.pinned = true;
     }
   }
 

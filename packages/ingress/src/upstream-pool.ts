@@ -12,13 +12,22 @@ export interface UpstreamUser {
   onClosed(error: Error | undefined): void;
 }
 
+/** Bytes read from an upstream connection at a time. */
+const READ_BUFFER_BYTES = 16 * 1024;
+
 /**
  * One keep-alive TCP connection to an endpoint with its response parser. Its listeners are
  * attached once and dispatch to whichever exchange holds it, so reusing it costs no
- * per-request listener churn.
+ * per-request listener churn. Reads go into the connection's own buffer (net's `onread`)
+ * instead of a fresh Buffer and a stream 'data' event per read; whoever keeps a slice of it
+ * beyond the read (a client write still queued) sets `pinned`, and the next read gets a new
+ * buffer.
  */
 export class UpstreamConnection {
   readonly parser = new ResponseParser();
+  /** A slice of the current read buffer is still referenced: do not read into it again. */
+  pinned = false;
+  private buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   user: UpstreamUser | undefined;
   /** It served a request before this one (a reset before any byte may just be a stale socket). */
   reused = false;
@@ -27,19 +36,31 @@ export class UpstreamConnection {
   idleSince = 0;
   private error: Error | undefined;
 
+  readonly socket: Socket;
+
   constructor(
-    readonly socket: Socket,
+    ep: Endpoint,
     readonly key: string,
     pool: UpstreamPool,
   ) {
+    const socket = connect({
+      host: ep.address,
+      port: ep.port,
+      noDelay: true,
+      onread: {
+        buffer: () => this.readBuffer(),
+        callback: (n: number, buf: Uint8Array): boolean => {
+          // Bytes on an idle connection answer nothing we asked: it cannot be trusted any more.
+          if (this.user) this.user.onData((buf as Buffer).subarray(0, n));
+          else socket.destroy();
+          return true; // keep reading (backpressure pauses the socket explicitly)
+        },
+      },
+    });
+    this.socket = socket;
     socket.on('connect', () => {
       this.connected = true;
       this.user?.onConnect();
-    });
-    socket.on('data', (d: Buffer) => {
-      // Bytes on an idle connection answer nothing we asked: it cannot be trusted any more.
-      if (this.user) this.user.onData(d);
-      else socket.destroy();
     });
     socket.on('timeout', () => {
       if (this.user) this.user.onTimeout();
@@ -52,6 +73,14 @@ export class UpstreamConnection {
       this.user = undefined;
       user?.onClosed(this.error);
     });
+  }
+
+  private readBuffer(): Buffer {
+    if (this.pinned) {
+      this.buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      this.pinned = false;
+    }
+    return this.buffer;
   }
 }
 
@@ -85,9 +114,8 @@ export class UpstreamPool {
       conn.user = user;
       return conn;
     }
-    const socket = connect({ host: ep.address, port: ep.port, noDelay: true });
-    socket.setTimeout(connectMs);
-    const fresh = new UpstreamConnection(socket, key, this);
+    const fresh = new UpstreamConnection(ep, key, this);
+    fresh.socket.setTimeout(connectMs);
     fresh.user = user;
     return fresh;
   }

@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import {
+  connect,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileHttpRoutes } from '../src/compile-httproute.js';
 import { staticEndpoints } from '../src/endpoints.js';
@@ -15,8 +21,43 @@ import { close, listen, rawExchange, startEcho, type Backend, type Echo } from '
 // in what the backend receives: Node's client adds `Connection: keep-alive` upstream, the fast
 // path sends no Connection header (HTTP/1.1 keeps alive by default).
 
+/** 16 MiB that do not repeat at any buffer size the proxy might use (a xorshift stream). */
+const BIG_BODY = Buffer.alloc(16 * 1024 * 1024);
+{
+  const words = new Uint32Array(BIG_BODY.buffer, BIG_BODY.byteOffset, BIG_BODY.length / 4);
+  let x = 2463534242;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+}
+const BIG_SHA = createHash('sha256').update(BIG_BODY).digest('hex');
+
 /** Answers by path with responses Node's own server would not produce. */
 const ODD: Record<string, string | ((s: Socket) => void)> = {
+  '/odd/big': (s) => {
+    // Small pieces, so the proxy reads less than a full buffer at a time.
+    s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BIG_BODY.length}\r\n\r\n`);
+    let at = 0;
+    const more = (): void => {
+      if (at >= BIG_BODY.length || s.destroyed) return;
+      s.write(BIG_BODY.subarray(at, (at += 4000)));
+      setImmediate(more);
+    };
+    more();
+  },
+  '/odd/bigchunked': (s) => {
+    s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+    for (let i = 0; i < BIG_BODY.length; i += 1_000_000) {
+      const part = BIG_BODY.subarray(i, i + 1_000_000);
+      s.write(`${part.length.toString(16)}\r\n`);
+      s.write(part);
+      s.write('\r\n');
+    }
+    s.write('0\r\n\r\n');
+  },
   '/odd/chunked':
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\nT: 1\r\n\r\n',
   '/odd/early':
@@ -118,6 +159,19 @@ function send(agent: Agent, path: string, method = 'GET', body?: string): Promis
   });
 }
 
+/** The data of a complete chunked body (sizes and CRLFs removed). */
+function unchunk(b: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = b.indexOf('\r\n', at);
+    const size = parseInt(b.toString('latin1', at, eol), 16);
+    if (!(size > 0)) return Buffer.concat(parts);
+    parts.push(b.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
 const oneConnection = (): Agent => new Agent({ keepAlive: true, maxSockets: 1 });
 
 describe('fast path', () => {
@@ -214,6 +268,30 @@ describe('fast path', () => {
       'abcd',
       '1',
     ]);
+  });
+
+  it('relays 16 MiB intact to a client that stops reading for a while (backpressure)', async () => {
+    // The kernel buffers fill while the client does not read, so client writes queue up in the
+    // proxy; the upstream read buffer they point into must not be read into again meanwhile.
+    for (const path of ['/odd/big', '/odd/bigchunked']) {
+      const sha = await new Promise<string>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1');
+        s.pause();
+        const chunks: Buffer[] = [];
+        s.on('data', (c: Buffer) => chunks.push(c));
+        s.on('error', reject);
+        s.on('close', () => {
+          const all = Buffer.concat(chunks);
+          const headEnd = all.indexOf('\r\n\r\n') + 4;
+          let body = all.subarray(headEnd);
+          if (all.subarray(0, headEnd).toString().includes('chunked')) body = unchunk(body);
+          resolve(createHash('sha256').update(body).digest('hex'));
+        });
+        s.write(`GET ${path} HTTP/1.1\r\nHost: fast.test\r\nConnection: close\r\n\r\n`);
+        setTimeout(() => s.resume(), 300);
+      });
+      expect(sha).toBe(BIG_SHA);
+    }
   });
 
   it('an ambiguous upstream response is a 502 and the client connection keeps serving', async () => {
