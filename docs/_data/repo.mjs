@@ -1,6 +1,6 @@
 // What the site reads from the repository at build time: the packages' and examples' READMEs and
 // the examples' sources.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACKAGES } from '../_lib/packages.mjs';
@@ -24,6 +24,7 @@ function listExamples() {
 
 /** Every .ts file under `dir` (relative paths, sorted), skipping build output. */
 function sources(dir, base = '') {
+  if (!existsSync(join(dir, base))) return [];
   return readdirSync(join(dir, base), { withFileTypes: true })
     .flatMap((e) => {
       const rel = base ? `${base}/${e.name}` : e.name;
