@@ -6,7 +6,7 @@ import { cidrsOverlap, formatCidr, formatIpv4, parseIpv4Cidr } from './ipv4.js';
 export type CniMode =
   /**
    * The Switchyard distribution's pod network: nodes start as with `external`, then the testbed
-   * applies `apps/switchyard-cni/manifests/switchyard-cni.yaml` and waits until every node is Ready.
+   * applies the `cni` part of `deploy/overlays/testbed` and waits until every node is Ready.
    */
   | 'switchyard'
   /** The testbed writes a reference bridge + host-local conflist with the node's podCIDR. */
