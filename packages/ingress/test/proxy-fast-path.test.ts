@@ -283,7 +283,7 @@ describe('fast path', () => {
         s.on('close', () => {
           const all = Buffer.concat(chunks);
           const headEnd = all.indexOf('\r\n\r\n') + 4;
-          let body = all.subarray(headEnd);
+          let body: Buffer = all.subarray(headEnd);
           if (all.subarray(0, headEnd).toString().includes('chunked')) body = unchunk(body);
           resolve(createHash('sha256').update(body).digest('hex'));
         });
