@@ -1,9 +1,10 @@
 // switchyard-ingress in the testbed: the controller deployed from its own manifests unchanged
 // (2 replicas, one per node, hostPort 80/443 handed to the Switchyard CNI as portMappings, as in
 // kind), the Gateway API CRDs from manifests/crds, echo backends as pods, and real HTTP(S) sent
-// from the other node's namespace to the first node's address. Backends are pinned to the first
-// node (nodeName), so the replica answering does not depend on cross-node pod traffic; the other
-// replica takes part in leader election.
+// from the other node's namespace to the first node's address. Most backends are pinned to the
+// first node (nodeName), next to the replica answering; `echo-far` runs on the second node, so the
+// cross-node cases go from a replica to a pod on the other node over the pod network's overlay
+// (and back the other way, through the second node's replica to a first-node backend).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,12 +50,13 @@ interface Res {
   error?: string;
 }
 
-async function probe(requests: Req[]): Promise<Res[]> {
+/** Sends the requests from the client node to `address` (the serving node's hostPort). */
+async function probe(requests: Req[], address = serving.ip): Promise<Res[]> {
   const r = await tb.execInNode(client, [
     process.execPath,
     PROBE,
     'requests',
-    JSON.stringify({ address: serving.ip, requests }),
+    JSON.stringify({ address, requests }),
   ]);
   if (r.exitCode !== 0) throw new Error(`probe: ${r.stderr}`);
   return JSON.parse(r.stdout) as Res[];
@@ -64,17 +66,17 @@ async function probe(requests: Req[]): Promise<Res[]> {
 const who = (r: Res): string =>
   typeof r.body === 'object' && r.body.pod ? r.body.pod : String(r.status ?? r.error);
 
-async function answers(requests: Req[]): Promise<string[]> {
-  return (await probe(requests)).map(who);
+async function answers(requests: Req[], address?: string): Promise<string[]> {
+  return (await probe(requests, address)).map(who);
 }
 
 /** Waits until the requests are answered as expected (the table follows the API in ~0.1 s). */
-async function expectAnswers(requests: Req[], want: string[]): Promise<void> {
+async function expectAnswers(requests: Req[], want: string[], address?: string): Promise<void> {
   let last: string[] = [];
   await eventually(
-    `answers ${JSON.stringify(want)}`,
+    `answers ${JSON.stringify(want)}${address ? ` at ${address}` : ''}`,
     async () => {
-      last = await answers(requests);
+      last = await answers(requests, address);
       return JSON.stringify(last) === JSON.stringify(want) ? true : undefined;
     },
     30_000,
@@ -90,13 +92,13 @@ async function kubectl(args: string[], input?: string): Promise<string> {
 }
 const apply = (yaml: string): Promise<string> => kubectl(['apply', '-f', '-'], yaml);
 
-function echoPod(name: string, namespace: string): string {
+function echoPod(name: string, namespace: string, node = serving.name): string {
   return `
 apiVersion: v1
 kind: Pod
 metadata: { name: ${name}, namespace: ${namespace}, labels: { app: ${name} } }
 spec:
-  nodeName: ${serving.name}
+  nodeName: ${node}
   containers: [{ name: echo, image: switchyard/echo, ports: [{ containerPort: 8080 }] }]
 ---
 apiVersion: v1
@@ -222,6 +224,7 @@ beforeAll(async () => {
     await core.createNamespace({ body: { metadata: { name: ns } } });
   await apply(['echo-a', 'echo-b', 'echo-c'].map((n) => echoPod(n, 'web')).join('---'));
   await apply(echoPod('echo-d', 'other'));
+  await apply(echoPod('echo-far', 'web', client));
   await tlsSecret('web', 'tls-a', 'tls-a.test');
   await tlsSecret('web', 'tls-b', 'tls-b.test');
   await tlsSecret('web', 'gw-cert', 'secure.gw.test');
@@ -247,7 +250,7 @@ beforeAll(async () => {
         ...(await core.listNamespacedPod({ namespace: 'web' })).items,
         ...(await core.listNamespacedPod({ namespace: 'other' })).items,
       ];
-      return pods.length === 4 && pods.every((p) => p.status?.phase === 'Running')
+      return pods.length === 5 && pods.every((p) => p.status?.phase === 'Running')
         ? true
         : undefined;
     },
@@ -430,6 +433,30 @@ spec:
     );
     await kubectl(['delete', 'ingress', '-n', 'web', 'fallback']);
     await expectAnswers([{ host: 'unknown.test' }], ['404']);
+  });
+
+  it('proxies to backends on the other node than the replica serving the request', async () => {
+    await apply(`
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: far, namespace: web }
+spec:
+  ingressClassName: switchyard
+  rules:
+    - host: far.test
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: echo-far, port: { number: 80 } } } }
+          - { path: /near, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }
+`);
+    // The first node's replica to echo-far on the second node, and the second node's replica to
+    // echo-a on the first: both cross the overlay.
+    const requests = [{ host: 'far.test' }, { host: 'far.test', path: '/near' }];
+    await expectAnswers(requests, ['echo-far', 'echo-a']);
+    await expectAnswers(requests, ['echo-far', 'echo-a'], tb.nodes[1]!.internalIP);
+    // Keep-alive pools to a remote pod stay healthy over many requests.
+    const many = await answers(Array(20).fill({ host: 'far.test' }));
+    expect(many).toEqual(Array(20).fill('echo-far'));
   });
 
   it('writes status.loadBalancer with the leader node address, only on our Ingresses', async () => {
@@ -728,6 +755,30 @@ spec:
     });
     expect(r.cn).toBe('secure.gw.test');
     expect(who(r)).toBe('echo-c');
+  });
+
+  it('HTTPRoute to a backend on the other node than the serving replica', async () => {
+    await apply(
+      httpRoute(
+        'far',
+        `${viaHttp()}
+  hostnames: [far.gw.test]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /near } }]
+      backendRefs: [{ name: echo-a, port: 80 }]
+    - backendRefs: [{ name: echo-far, port: 80 }]`,
+      ),
+    );
+    await expectRouteStatus('web', 'far', {
+      Accepted: ['True', 'Accepted'],
+      ResolvedRefs: ['True', 'ResolvedRefs'],
+    });
+    const requests = [
+      { host: 'far.gw.test', path: '/x' },
+      { host: 'far.gw.test', path: '/near' },
+    ];
+    await expectAnswers(requests, ['echo-far', 'echo-a']);
+    await expectAnswers(requests, ['echo-far', 'echo-a'], tb.nodes[1]!.internalIP);
   });
 
   it('a route changed 10 times under load: no failed request, both backends answer', async () => {
