@@ -30,6 +30,8 @@ export type Command =
       from: 'pod' | 'node' | 'outside';
       source?: string;
       name?: string;
+      /** Read this cluster instead of the testbed. */
+      kubeconfig?: string;
     };
 
 export type ExecTarget = { node: string } | { namespace: string; pod: string };
@@ -45,10 +47,11 @@ export const USAGE = `usage:
   switchyard testbed exec node/NAME -- CMD...
   switchyard testbed logs [-n NAMESPACE] POD [-c CONTAINER]
   switchyard explain service [NAMESPACE/]SERVICE [--node NODE] [--from pod|node|outside]
-                             [--source IP] [--name NAME]
+                             [--source IP] [--name NAME | --kubeconfig PATH]
                                                     (where a packet to the service goes on a node)
 
-The testbed is named "main" unless --name or SWITCHYARD_TESTBED says otherwise.`;
+The testbed is named "main" unless --name or SWITCHYARD_TESTBED says otherwise; explain service
+reads any cluster with --kubeconfig.`;
 
 /** Parses `switchyard ...` arguments (without the node and script paths). */
 export function parseArgs(argv: readonly string[]): Command {
@@ -199,7 +202,10 @@ function parseExplain(what: string | undefined, args: readonly string[]): Comman
     throw new UsageError('explain service needs [NAMESPACE/]SERVICE');
   }
   const slash = target.indexOf('/');
-  const flags = parseFlags(rest, ['--node', '--from', '--source', '--name'], []);
+  const flags = parseFlags(rest, ['--node', '--from', '--source', '--name', '--kubeconfig'], []);
+  if (flags['--name'] !== undefined && flags['--kubeconfig'] !== undefined) {
+    throw new UsageError('--name (a testbed) and --kubeconfig (any cluster) exclude each other');
+  }
   const from = flags['--from'] ?? 'pod';
   if (from !== 'pod' && from !== 'node' && from !== 'outside') {
     throw new UsageError('--from is pod, node or outside');
@@ -213,6 +219,7 @@ function parseExplain(what: string | undefined, args: readonly string[]): Comman
   if (flags['--node'] !== undefined) cmd.node = flags['--node'];
   if (flags['--source'] !== undefined) cmd.source = flags['--source'];
   if (flags['--name'] !== undefined) cmd.name = flags['--name'];
+  if (flags['--kubeconfig'] !== undefined) cmd.kubeconfig = flags['--kubeconfig'];
   return cmd;
 }
 
