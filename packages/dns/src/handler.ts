@@ -108,6 +108,17 @@ export class QueryHandler {
    * Never throws, and the promise never rejects.
    */
   handleNow(request: Buffer, ctx: QueryContext): Reply | Promise<Reply> {
+    try {
+      return this.process(request, ctx);
+    } catch (e) {
+      // Every step below guards its own failures; this is the last line against a bug taking
+      // down the socket's event handler (and with it the server).
+      this.options.log?.('error', 'handler bug', { error: String(e) });
+      return undefined;
+    }
+  }
+
+  private process(request: Buffer, ctx: QueryContext): Reply | Promise<Reply> {
     const o = this.options;
     const simple = parseSimpleQuery(request, ctx.proto);
     let fill: Fill | undefined;
