@@ -29,6 +29,8 @@ const CONNECT_ERRORS = new Set([
   'EADDRNOTAVAIL',
 ]);
 const NO_ENDPOINTS_TRIED: ReadonlySet<string> = new Set();
+/** Bodies up to this size are written together with the head as one string. */
+const SMALL_BODY = 4096;
 
 /** Closes an upstream connection whose exchange is over, so its last events reach nobody. */
 function abandon(up: UpstreamConnection): void {
@@ -244,6 +246,8 @@ class Exchange implements UpstreamUser, ResponseSink {
   private head = '';
   private gotBytes = false;
   private headSent = false;
+  /** The response head, held back within one read so a small body can go out in one write. */
+  private heldHead: string | undefined;
   private chunked = false;
   private keepAlive = false;
   private waitingDrain = false;
@@ -316,6 +320,7 @@ class Exchange implements UpstreamUser, ResponseSink {
     } catch (e) {
       this.upstreamFailed(e as Error);
     } finally {
+      this.flushHead();
       client.uncork();
       // A body slice still queued for the client points into the connection's read buffer.
       if (client.writableLength > 0) up.pinned = true;
@@ -356,6 +361,7 @@ class Exchange implements UpstreamUser, ResponseSink {
     if (up) abandon(up);
     if (this.finished) return;
     if (this.headSent) {
+      this.heldHead = undefined;
       this.conn.socket.destroy();
       this.finish(false);
       return;
@@ -394,7 +400,7 @@ class Exchange implements UpstreamUser, ResponseSink {
     this.keepAlive = h.keepAlive;
     this.chunked = h.framing === 'chunked' || h.framing === 'close';
     this.headSent = true;
-    this.conn.socket.write(head, 'latin1');
+    this.heldHead = head;
   }
 
   /** The client's response head: the upstream's end-to-end headers, filters, our framing. */
@@ -445,9 +451,23 @@ class Exchange implements UpstreamUser, ResponseSink {
     return `${head}\r\n`;
   }
 
+  private flushHead(): void {
+    if (this.heldHead === undefined) return;
+    this.conn.socket.write(this.heldHead, 'latin1');
+    this.heldHead = undefined;
+  }
+
   onBody(data: Buffer): void {
     if (this.finished || data.length === 0) return;
     const client = this.conn.socket;
+    const head = this.heldHead;
+    if (head !== undefined && !this.chunked && data.length <= SMALL_BODY) {
+      // The usual small response: head and body in one string, one write, no writev.
+      this.heldHead = undefined;
+      client.write(head + data.toString('latin1'), 'latin1');
+      return;
+    }
+    this.flushHead();
     let ok: boolean;
     if (this.chunked) {
       client.write(`${data.length.toString(16)}\r\n`, 'latin1');
@@ -469,6 +489,7 @@ class Exchange implements UpstreamUser, ResponseSink {
 
   onEnd(clean: boolean): void {
     if (this.finished) return;
+    this.flushHead();
     if (this.chunked) this.conn.socket.write('0\r\n\r\n', 'latin1');
     const up = this.upstream;
     this.upstream = undefined;
