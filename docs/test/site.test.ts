@@ -88,6 +88,10 @@ describe('docs site', () => {
       expect(firstSection, name).toBeDefined();
       expect(text(html), name).toContain(firstSection?.replace(/`/g, ''));
     }
+    // Each SDK package links to a runnable example workspace.
+    for (const name of ['cni-spec', 'ipam', 'overlay', 'proxy-rules', 'dns', 'ingress']) {
+      expect(page(`packages/${name}`), name).toMatch(/href="\/examples\/[a-z-]+\/"/);
+    }
   });
 
   it('has a page for every example workspace, with its sources', () => {
