@@ -202,15 +202,21 @@ local_base() {
   done
   command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (apt-get install mmdebstrap)"
   podman info >/dev/null 2>&1 || die "podman info failed"
-  local node npm headers work
+  local node npm headers npmrc work
   node="$(readlink -f "$(command -v node)")"
+  npm="$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)"
   headers="$(dirname "$(dirname "$node")")/include/node" # where @switchyard/linux looks too
   [[ -f "$headers/node_api.h" ]] || die "Node's headers are not in $headers (@switchyard/linux's addon needs them)"
-  npm="$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)"
+  # npm's global config here (e.g. a cafile for a TLS-inspecting egress proxy) goes into the build
+  # base with the CA bundle, so npm in the build stage reaches the registry as npm here does.
+  npmrc="$(npm config get globalconfig 2>/dev/null || true)"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' RETURN
   local copy_node="mkdir -p \"\$1/usr/local/bin\" && cp '$node' \"\$1/usr/local/bin/node\""
   local copy_npm="mkdir -p \"\$1/usr/local/lib/node_modules\" && cp -a '$npm' \"\$1/usr/local/lib/node_modules/npm\" && ln -s ../lib/node_modules/npm/bin/npm-cli.js \"\$1/usr/local/bin/npm\" && ln -s ../lib/node_modules/npm/bin/npx-cli.js \"\$1/usr/local/bin/npx\" && mkdir -p \"\$1/usr/local/include\" && cp -a '$headers' \"\$1/usr/local/include/node\""
+  if [[ -f "$npmrc" ]]; then
+    copy_npm+=" && mkdir -p \"\$1/usr/local/etc\" && cp '$npmrc' \"\$1/usr/local/etc/npmrc\" && cp /etc/ssl/certs/ca-certificates.crt \"\$1/etc/ssl/certs/ca-certificates.crt\""
+  fi
   local slim='rm -rf "$1"/var/lib/apt/lists/* "$1"/usr/share/doc/* "$1"/usr/share/man/*'
   mmdebstrap --variant=minbase --include=ca-certificates,nftables,iproute2,conntrack \
     --customize-hook="$copy_node" --customize-hook="$slim" \
