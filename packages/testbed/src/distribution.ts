@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { run } from '@switchyard/linux';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './binaries.js';
-import { TestbedStateError } from './errors.js';
+import { DistributionManifestError, TestbedStateError } from './errors.js';
 import { workspaceBins } from './node-runtime/images.js';
 
 /** The distribution's parts besides the pod network (which the `cni` option governs). */
@@ -23,9 +23,8 @@ export const GATEWAY_API_CRDS = `${DEPLOY}/gateway-api-crds.yaml`;
  */
 export const COREDNS_CONFIGMAP = `${REPO_ROOT}/apps/switchyard-dns/manifests/coredns-configmap.yaml`;
 
-/** The executable (package `bin`) each part runs in the switchyard/switchyard image. */
-const EXECUTABLES: Record<DistributionPart, string> = {
-  cni: 'switchyard-agent',
+/** The executable (package `bin`) each component runs in the switchyard/switchyard image. */
+const EXECUTABLES: Record<Component, string> = {
   proxy: 'switchyard-proxy',
   dns: 'switchyard-dns',
   ingress: 'switchyard-ingress',
@@ -49,19 +48,21 @@ export interface ClusterValues {
   nodes: number;
 }
 
-/** Refuses early (before anything is made) when a selected part's executable was not built. */
-export function checkPartsBuilt(testbed: string, parts: readonly DistributionPart[]): void {
+/**
+ * Refuses early (before anything is made) when a component's executable was not built (the cni
+ * part has its own check: it needs the shim too).
+ */
+export function checkComponentsBuilt(testbed: string, components: readonly Component[]): void {
   const bins = workspaceBins(REPO_ROOT);
-  const missing = parts.flatMap((p) => {
-    const script = bins.get(EXECUTABLES[p]);
-    return script && existsSync(script) ? [] : [`${EXECUTABLES[p]} (${p})`];
+  const missing = components.filter((c) => {
+    const script = bins.get(EXECUTABLES[c]);
+    return !script || !existsSync(script);
   });
   if (missing.length) {
     throw new TestbedStateError(
       testbed,
-      `components need built apps: ${missing.join(', ')} missing; build them with ` +
-        '`npx tsc -b apps/switchyard-proxy/tsconfig.lib.json apps/switchyard-dns/tsconfig.lib.json ' +
-        'apps/switchyard-ingress/tsconfig.lib.json`',
+      `components ${missing.join(', ')} need their apps built: ` +
+        `npx tsc -b ${missing.map((c) => `apps/switchyard-${c}/tsconfig.lib.json`).join(' ')}`,
     );
   }
 }
@@ -79,12 +80,15 @@ export async function renderTestbedDistribution(
   const { stdout } = await run([kubectl, 'kustomize', overlay]);
   const parts = new Map<DistributionPart, KubeObject[]>();
   for (const doc of parseAllDocuments(stdout)) {
-    if (doc.errors.length) throw new Error(`${overlay}: ${doc.errors[0]!.message}`);
+    if (doc.errors.length) throw new DistributionManifestError(overlay, doc.errors[0]!.message);
     const obj = doc.toJS() as KubeObject | null;
     if (!obj) continue;
     const part = obj.metadata.labels?.[COMPONENT_LABEL];
     if (part !== 'cni' && !COMPONENTS.includes(part as Component)) {
-      throw new Error(`${overlay}: ${obj.kind} ${obj.metadata.name} has no ${COMPONENT_LABEL}`);
+      throw new DistributionManifestError(
+        overlay,
+        `${obj.kind} ${obj.metadata.name} has no ${COMPONENT_LABEL} label naming a part`,
+      );
     }
     parts.set(part as DistributionPart, [...(parts.get(part as DistributionPart) ?? []), obj]);
   }
@@ -106,7 +110,8 @@ function setClusterValues(
 ): void {
   const find = <T>(part: DistributionPart, kind: string, name: string): T => {
     const obj = parts.get(part)?.find((o) => o.kind === kind && o.metadata.name === name);
-    if (!obj) throw new Error(`${overlay}: no ${kind} ${name}`);
+    if (!obj)
+      throw new DistributionManifestError(overlay, `no ${kind} ${name} in the ${part} part`);
     return obj as unknown as T;
   };
   find<{ data: Record<string, string> }>('cni', 'ConfigMap', 'switchyard-agent').data[
@@ -114,7 +119,8 @@ function setClusterValues(
   ] = values.clusterCidr;
   const proxy = find<PodOwner>('proxy', 'DaemonSet', 'switchyard-proxy');
   const cidr = proxy.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'CLUSTER_CIDR');
-  if (!cidr) throw new Error(`${overlay}: switchyard-proxy has no CLUSTER_CIDR`);
+  if (!cidr)
+    throw new DistributionManifestError(overlay, 'switchyard-proxy has no CLUSTER_CIDR env');
   cidr.value = values.clusterCidr;
   find<{ spec: { clusterIP: string } }>('dns', 'Service', 'kube-dns').spec.clusterIP =
     values.clusterDNS;

@@ -36,3 +36,14 @@ export class TestbedTimeoutError extends Error {
     );
   }
 }
+
+/** The distribution's manifests (deploy/) are not what the testbed installs from. */
+export class DistributionManifestError extends Error {
+  override readonly name = 'DistributionManifestError';
+  constructor(
+    readonly source: string,
+    message: string,
+  ) {
+    super(`${source}: ${message}`);
+  }
+}

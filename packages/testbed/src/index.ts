@@ -1,4 +1,9 @@
-export { TestbedOptionError, TestbedStateError, TestbedTimeoutError } from './errors.js';
+export {
+  DistributionManifestError,
+  TestbedOptionError,
+  TestbedStateError,
+  TestbedTimeoutError,
+} from './errors.js';
 export {
   type CniMode,
   CNI_MODES,

@@ -31,7 +31,7 @@ import {
   type DistributionPart,
   type KubeObject,
   TESTBED_OVERLAY,
-  checkPartsBuilt,
+  checkComponentsBuilt,
   renderTestbedDistribution,
 } from './distribution.js';
 import {
@@ -61,7 +61,7 @@ export async function startTestbed(options: StartOptions = {}): Promise<Testbed>
   const layout = testbedLayout(opts.name, opts.stateDir, opts.nodes);
   const bins = await findBinaries();
   if (opts.cni === 'switchyard') checkSwitchyardCniBuilt(opts.name);
-  checkPartsBuilt(opts.name, opts.components);
+  checkComponentsBuilt(opts.name, opts.components);
   const existing = await readState(layout.stateFile).catch(() => undefined);
   if (existing) refuseIfInUse(existing);
   const swept = await teardown(layout.netnsPrefix, layout.stateDir);

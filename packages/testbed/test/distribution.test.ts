@@ -1,10 +1,14 @@
 // The testbed overlay as the testbed renders it: real `kubectl kustomize` of deploy/overlays/testbed
 // with the pinned kubectl, split into parts, with a testbed's cluster values set.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, findBinaries } from '../src/binaries.js';
 import { type KubeObject, applyInput, renderTestbedDistribution } from '../src/distribution.js';
+import { DistributionManifestError } from '../src/errors.js';
 
 interface Container {
   name: string;
@@ -81,5 +85,27 @@ describe('renderTestbedDistribution', () => {
       );
     expect(rendered.filter(untouched)).toEqual(expect.arrayContaining(shipped.filter(untouched)));
     expect(JSON.parse(applyInput(rendered)).items).toHaveLength(shipped.length);
+  });
+
+  it('refuses an overlay whose objects name no part, or that lacks what it sets', async () => {
+    const { kubectl } = await findBinaries();
+    const dir = await mkdtemp(join(tmpdir(), 'sy-overlay-'));
+    try {
+      const cm = (labels: string): string =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: kube-system\n${labels}`;
+      const kustomization =
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n';
+      await writeFile(join(dir, 'kustomization.yaml'), kustomization);
+      await writeFile(join(dir, 'cm.yaml'), cm(''));
+      await expect(renderTestbedDistribution(kubectl, values, dir)).rejects.toThrow(
+        DistributionManifestError,
+      );
+      await writeFile(join(dir, 'cm.yaml'), cm('  labels: { app.kubernetes.io/component: cni }\n'));
+      await expect(renderTestbedDistribution(kubectl, values, dir)).rejects.toThrow(
+        /no ConfigMap switchyard-agent in the cni part/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
