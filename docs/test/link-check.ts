@@ -24,7 +24,11 @@ const ENTITIES: Record<string, string> = {
   '&lt;': '<',
   '&gt;': '>',
 };
-const decode = (s: string): string => s.replace(/&(amp|quot|#39|lt|gt);/g, (e) => ENTITIES[e] ?? e);
+
+/** Undoes the five escapes markdown-it and Nunjucks write. */
+export function decodeHtml(s: string): string {
+  return s.replace(/&(amp|quot|#39|lt|gt);/g, (e) => ENTITIES[e] ?? e);
+}
 
 function htmlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -63,7 +67,7 @@ export function checkSite(root: string): SiteReport {
     let set = ids.get(file);
     if (!set) {
       set = new Set(
-        [...(html.get(file) ?? '').matchAll(/\sid="([^"]*)"/g)].map((m) => decode(m[1] ?? '')),
+        [...(html.get(file) ?? '').matchAll(/\sid="([^"]*)"/g)].map((m) => decodeHtml(m[1] ?? '')),
       );
       ids.set(file, set);
     }
@@ -77,7 +81,7 @@ export function checkSite(root: string): SiteReport {
   for (const file of files) {
     const page = urlOf(root, file);
     for (const m of (html.get(file) ?? '').matchAll(/\s(?:href|src)="([^"]*)"/g)) {
-      const href = decode(m[1] ?? '');
+      const href = decodeHtml(m[1] ?? '');
       if (/^[a-z][a-z0-9+.-]*:/i.test(href) || href.startsWith('//')) {
         report.external.push(href);
         continue;

@@ -13,7 +13,7 @@ import Eleventy from '@11ty/eleventy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '@switchyard/cli';
 import { ANNOTATION_PREFIX, parseIngressAnnotations } from '@switchyard/ingress';
-import { checkSite } from './link-check.js';
+import { checkSite, decodeHtml } from './link-check.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'sy-docs-'));
@@ -41,7 +41,7 @@ afterAll(() => {
 });
 
 const page = (url: string): string => readFileSync(join(SITE, url, 'index.html'), 'utf8');
-const text = (html: string): string => html.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&');
+const text = (html: string): string => decodeHtml(html.replace(/<[^>]+>/g, ''));
 
 describe('docs site', () => {
   it('builds, and every internal link and anchor resolves', () => {
@@ -107,16 +107,7 @@ describe('docs site', () => {
         expect(text(html), name).toContain(`src/${file}`);
         const firstLine =
           readFileSync(join(ROOT, 'examples', name, 'src', file), 'utf8').split('\n')[0] ?? '';
-        expect(
-          text(
-            html
-              .replace(/&lt;/g, '<')
-              .replace(/&gt;/g, '>')
-              .replace(/&quot;/g, '"')
-              .replace(/&#39;/g, "'"),
-          ),
-          `${name}/src/${file}`,
-        ).toContain(firstLine);
+        expect(text(html), `${name}/src/${file}`).toContain(firstLine);
       }
     }
   });
@@ -143,12 +134,7 @@ describe('switchyard command lines in the docs', () => {
     for (const url of checkSite(SITE).pages) {
       const html = readFileSync(join(SITE, url, url.endsWith('/') ? 'index.html' : ''), 'utf8');
       for (const block of html.matchAll(/<pre><code[^>]*>([\s\S]*?)<\/code><\/pre>/g)) {
-        const code = (block[1] ?? '')
-          .replace(/&lt;/g, '<')
-          .replace(/&gt;/g, '>')
-          .replace(/&quot;/g, '"')
-          .replace(/&#39;/g, "'")
-          .replace(/&amp;/g, '&');
+        const code = decodeHtml(block[1] ?? '');
         for (const line of code.split('\n')) {
           const words = shellWords(line.replace(/^\$ /, ''));
           if (words[0] === 'npx' && words[1] === 'switchyard')
