@@ -1,9 +1,9 @@
-// "[sig-network] DNS" against switchyard-dns in the testbed: the app deployed from its own
-// manifests (a 2-replica Deployment of the switchyard/switchyard image behind the kube-dns
-// Service), switchyard-proxy carrying the kube-dns ClusterIP 10.96.0.10, the Corefile from the
-// coredns ConfigMap forwarding to a fake upstream in its own namespace, and a ClusterFirst client
-// pod on node-1 asking with dig over UDP and TCP through its resolv.conf (no @server), so every
-// question crosses the Service VIP to a replica on either node.
+// "[sig-network] DNS" against switchyard-dns in the testbed: the distribution's dns and proxy
+// components as the testbed installs them (a 2-replica Deployment of the switchyard/switchyard
+// image behind the kube-dns Service, switchyard-proxy carrying its ClusterIP 10.96.0.10), the
+// Corefile in the coredns ConfigMap forwarding to a fake upstream in its own namespace, and a
+// ClusterFirst client pod on node-1 asking with dig over UDP and TCP through its resolv.conf (no
+// @server), so every question crosses the Service VIP to a replica on either node.
 //
 // The e2e project retries a failed test once in the same cluster: objects a case makes are
 // created again from scratch (Services) or reused (pods, EndpointSlices) on the retry.
@@ -20,7 +20,6 @@ import {
 import { type Testbed, startTestbed } from '@switchyard/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, podReady } from '../helpers.js';
-import { installProxy } from '../services/cluster.js';
 import { type DigResult, dig } from './dig.js';
 
 const NAME = `dn${process.pid}`.slice(0, 12);
@@ -96,12 +95,36 @@ async function upstreamQueries(name: string): Promise<number> {
   return log.split('\n').filter((l) => l.includes(`"name":"${name}","type":1}`)).length;
 }
 
+/** The two switchyard-dns replicas, once both are Ready (and no third is). */
+function readyDnsPods(): Promise<V1Pod[]> {
+  return eventually(
+    'two ready switchyard-dns replicas',
+    async () => {
+      const pods = await core.listNamespacedPod({
+        namespace: 'kube-system',
+        labelSelector: 'k8s-app=kube-dns',
+      });
+      const ready = pods.items.filter(
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return ready.length === 2 ? ready : undefined;
+    },
+    120_000,
+  );
+}
+
 beforeAll(async () => {
-  tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY });
+  // The kube-dns ClusterIP is a Service like any other: switchyard-proxy carries it.
+  tb = await startTestbed({
+    name: NAME,
+    nodes: 2,
+    underlay: UNDERLAY,
+    components: ['proxy', 'dns'],
+  });
   core = tb.kubeConfig.makeApiClient(CoreV1Api);
   discovery = tb.kubeConfig.makeApiClient(DiscoveryV1Api);
-  // The kube-dns ClusterIP is a Service like any other: switchyard-proxy carries it.
-  await installProxy(tb, []);
   for (const name of [NS, UPSTREAM_NS])
     await core.createNamespace({ body: { metadata: { name } } });
   upstreamPod = await createPod({
@@ -111,22 +134,9 @@ beforeAll(async () => {
     },
   });
   corefile = await readFile(`${MANIFESTS}/coredns-configmap.yaml`, 'utf8');
+  // The testbed created kubeadm's Corefile; this one forwards to the fake upstream (a reload).
   await kubectlApply(corefileManifest());
-  await kubectlApply(await readFile(`${MANIFESTS}/switchyard-dns.yaml`, 'utf8'));
-  dnsPods = await eventually(
-    'two ready switchyard-dns replicas',
-    async () => {
-      const pods = await core.listNamespacedPod({
-        namespace: 'kube-system',
-        labelSelector: 'k8s-app=kube-dns',
-      });
-      const ready = pods.items.filter((p) =>
-        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      );
-      return ready.length === 2 ? ready : undefined;
-    },
-    120_000,
-  );
+  dnsPods = await readyDnsPods();
   await createPod({
     metadata: { name: CLIENT.name, namespace: NS },
     spec: { nodeName: tb.nodes[0]!.name, containers: [{ name: 'c', image: 'switchyard/toolbox' }] },
@@ -464,7 +474,11 @@ describe('[sig-network] DNS', () => {
 
   it('reloads the Corefile from the ConfigMap (ttl, pods disabled/verified), keeping the last good one on a bad edit', async () => {
     const fqdn = `kubernetes.default.svc.${ZONE}`;
-    expect((await ask('+notcp', fqdn)).answers[0]!.ttl).toBe(30);
+    // From the suite's Corefile (a retried attempt may have left an edit in force).
+    await kubectlApply(corefileManifest());
+    await eventually('ttl 30 in force', async () =>
+      (await ask('+notcp', fqdn)).answers[0]?.ttl === 30 ? true : undefined,
+    );
     await kubectlApply(
       corefileManifest((c) =>
         c.replace('ttl 30', 'ttl 7').replace('pods insecure', 'pods disabled'),
@@ -498,17 +512,24 @@ describe('[sig-network] DNS', () => {
     ]);
     expect(ready.stdout).toBe('OK 200');
 
+    const ip = dnsPods[0]!.status!.podIP!;
+    const reloadFailures = async (): Promise<number> => {
+      const m = (await tb.execInPod(NS, CLIENT.name, ['curl', '-s', `http://${ip}:9153/metrics`]))
+        .stdout;
+      if (!m.includes('# TYPE')) throw new Error(`no metrics from ${ip}: ${m}`);
+      // A counter without a sample yet is not printed: none failed.
+      return Number(/^coredns_reload_failed_total (\d+)$/m.exec(m)?.[1] ?? 0);
+    };
+    // Counted from what it is now: a retried attempt finds the first attempt's failure there.
+    const failedBefore = await reloadFailures();
     await kubectlApply(
       corefileManifest((c) =>
         c.replace('kubernetes cluster.local', 'kubernetes cluster.local other.local'),
       ),
     );
-    const ip = dnsPods[0]!.status!.podIP!;
-    await eventually('the reload failure counted', async () => {
-      const m = (await tb.execInPod(NS, CLIENT.name, ['curl', '-s', `http://${ip}:9153/metrics`]))
-        .stdout;
-      return /coredns_reload_failed_total 1\b/.test(m) ? true : undefined;
-    });
+    await eventually('the reload failure counted', async () =>
+      (await reloadFailures()) === failedBefore + 1 ? true : undefined,
+    );
     expect((await ask('+tcp', fqdn)).answers[0]!.ttl).toBe(7);
     await kubectlApply(corefileManifest());
     await eventually('ttl 30 again', async () =>
@@ -516,23 +537,28 @@ describe('[sig-network] DNS', () => {
     );
 
     // An edit that leaves the Corefile as it is (a label) reloads nothing: the cache survives.
-    expect(data(await ask('+notcp', 'api.example.test.'), 'A')).toEqual(['192.0.2.81']);
+    // Each replica has its own cache, so both questions go to one replica, not the Service.
+    const askReplica = async (): Promise<string[]> =>
+      data(await dig(tb, CLIENT, ip, ['+notcp', 'api.example.test.']), 'A');
+    expect(await askReplica()).toEqual(['192.0.2.81']);
     const asked = await upstreamQueries('api.example.test');
     const label = await tb.kubectl([
       '-n',
       'kube-system',
       'label',
+      '--overwrite',
       'configmap',
       'coredns',
-      'touched=yes',
+      `touched=${Date.now()}`,
     ]);
     expect(label.exitCode).toBe(0);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(data(await ask('+notcp', 'api.example.test.'), 'A')).toEqual(['192.0.2.81']);
+    expect(await askReplica()).toEqual(['192.0.2.81']);
     expect(await upstreamQueries('api.example.test')).toBe(asked);
   });
   it('keeps answering through a replica replacement (lameduck, then a new ready pod)', async () => {
-    const [kept, doomed] = [dnsPods[0]!, dnsPods[1]!];
+    // Listed afresh: a retried attempt finds the first attempt's replacement.
+    const [kept, doomed] = (await readyDnsPods()) as [V1Pod, V1Pod];
     const doomedIP = doomed.status!.podIP!;
     const fqdn = `kubernetes.default.svc.${ZONE}`;
     await core.deleteNamespacedPod({ namespace: 'kube-system', name: doomed.metadata!.name! });
