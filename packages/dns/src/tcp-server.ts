@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import type { Logger, QueryHandler } from './handler.js';
+import type { Logger, QueryContext, QueryHandler } from './handler.js';
 import type { BoundServer } from './udp-server.js';
 
 export interface TcpServerOptions {
@@ -61,7 +61,7 @@ function serveConnection(
   let buffered: Buffer = Buffer.alloc(0);
   let pending = 0;
   let ended = false;
-  const family = socket.remoteFamily === 'IPv6' ? 6 : 4;
+  const ctx: QueryContext = { proto: 'tcp', family: socket.remoteFamily === 'IPv6' ? 6 : 4 };
   socket.setNoDelay(true);
   socket.setTimeout(idleMs, () => socket.destroy());
   socket.on('error', (e) => options.log?.('debug', 'tcp connection error', { error: e.message }));
@@ -86,25 +86,34 @@ function serveConnection(
       buffered = buffered.subarray(2 + len);
       pending++;
       if (!canRead()) socket.pause();
-      options.handler.handle(msg, { proto: 'tcp', family }).then(
-        (reply) => {
-          if (reply && !socket.destroyed) {
-            const frame = Buffer.allocUnsafe(2 + reply.length);
-            frame.writeUInt16BE(reply.length, 0);
-            reply.copy(frame, 2);
-            // A client that sends but does not read fills our send buffer: stop reading it.
-            if (!socket.write(frame)) socket.pause();
-          }
-          done();
-        },
-        (e: unknown) => {
-          options.log?.('error', 'tcp handler failed', { error: String(e) });
-          done();
-        },
-      );
+      // Cached replies and cluster names come back at once; only forwarding waits.
+      const reply = options.handler.handleNow(msg, ctx);
+      if (reply instanceof Promise) {
+        reply.then(
+          (r) => {
+            write(r);
+            done();
+          },
+          (e: unknown) => {
+            options.log?.('error', 'tcp handler failed', { error: String(e) });
+            done();
+          },
+        );
+      } else {
+        write(reply);
+        done();
+      }
     }
   });
   socket.on('drain', resumeIfAble);
+  function write(reply: Buffer | undefined): void {
+    if (!reply || socket.destroyed) return;
+    const frame = Buffer.allocUnsafe(2 + reply.length);
+    frame.writeUInt16BE(reply.length, 0);
+    reply.copy(frame, 2);
+    // A client that sends but does not read fills our send buffer: stop reading it.
+    if (!socket.write(frame)) socket.pause();
+  }
   function canRead(): boolean {
     return pending < maxPipelined && !socket.writableNeedDrain;
   }

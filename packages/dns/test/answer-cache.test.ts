@@ -299,6 +299,28 @@ describe('the answer cache', { timeout: 20_000 }, () => {
       expect(up.seen.get('nx.example')).toBe(1);
     });
 
+    it('handleNow answers cluster names and cached replies at once, and waits only for upstreams', async () => {
+      const handler = new QueryHandler({
+        resolver: new Resolver(fixtureZone()),
+        forwarder: new Forwarder({ upstreams: [{ host: '127.0.0.1', port: up.port }] }),
+      });
+      const cluster = handler.handleNow(query('svc1.testns.svc.cluster.local', RRType.A), udp);
+      expect(cluster).toBeInstanceOf(Buffer);
+      expect(decodeMessage(cluster as Buffer).answers[0]).toMatchObject({ address: '10.0.0.1' });
+      // Malformed input is answered at once too (FORMERR), or dropped.
+      const formerr = handler.handleNow(Buffer.from(query('x.y', RRType.A).subarray(0, 14)), udp);
+      expect(decodeMessage(formerr as Buffer).rcode).toBe(RCode.FORMERR);
+      expect(handler.handleNow(Buffer.alloc(5), udp)).toBeUndefined();
+      const name = query('now.example', RRType.A);
+      const first = handler.handleNow(name, udp);
+      expect(first).toBeInstanceOf(Promise);
+      expect(decodeMessage((await first) as Buffer).answers[0]).toMatchObject({ ttl: 60 });
+      await handler.handle(name, udp); // forward cache: stored for the next ones
+      const cached = handler.handleNow(name, udp);
+      expect(cached).toBeInstanceOf(Buffer);
+      expect(decodeMessage(cached as Buffer).answers[0]).toMatchObject({ address: '192.0.2.1' });
+    });
+
     it('drops every cached reply on reconfigure', async () => {
       const zone = fixtureZone();
       const handler = new QueryHandler({ resolver: new Resolver(zone, { ttl: 30 }) });

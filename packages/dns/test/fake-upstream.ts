@@ -1,6 +1,6 @@
 import dnsPacket from 'dns-packet';
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:net';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A plain upstream DNS server for tests, written with dns-packet (an independent codec):
@@ -13,41 +13,54 @@ export class FakeUpstream {
   readonly seen = new Map<string, number>();
   udpQueries = 0;
   tcpQueries = 0;
-  private udp?: Socket;
+  private udp?: UdpSocket;
   private tcp?: Server;
   port = 0;
 
+  /** Listens on one free port for UDP and TCP (retrying when TCP finds it taken). */
   async start(host = '127.0.0.1'): Promise<this> {
-    const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    udp.on('message', (msg, rinfo) => {
-      this.udpQueries++;
-      const reply = this.answer(msg, 'udp');
-      if (reply) udp.send(reply, rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((r) => udp.bind(0, host, r));
-    this.udp = udp;
-    this.port = udp.address().port;
-    const tcp = createServer((s) => {
-      let buf: Buffer = Buffer.alloc(0);
-      s.on('error', () => undefined);
-      s.on('data', (c: Buffer) => {
-        buf = Buffer.concat([buf, c]);
-        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-          const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
-          buf = buf.subarray(2 + msg.length);
-          this.tcpQueries++;
-          const reply = this.answer(msg, 'tcp');
-          if (reply) {
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(reply.length);
-            s.write(Buffer.concat([len, reply]));
-          }
-        }
+    for (;;) {
+      const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+      udp.on('message', (msg, rinfo) => {
+        this.udpQueries++;
+        const reply = this.answer(msg, 'udp');
+        if (reply) udp.send(reply, rinfo.port, rinfo.address);
       });
+      await new Promise<void>((r) => udp.bind(0, host, r));
+      const port = udp.address().port;
+      const tcp = createServer((s) => this.serveTcp(s));
+      const listening = await new Promise<boolean>((r) => {
+        tcp.once('error', () => r(false));
+        tcp.listen(port, host, () => r(true));
+      });
+      if (!listening) {
+        await new Promise<void>((r) => udp.close(() => r()));
+        continue;
+      }
+      this.udp = udp;
+      this.tcp = tcp;
+      this.port = port;
+      return this;
+    }
+  }
+
+  private serveTcp(s: Socket): void {
+    let buf: Buffer = Buffer.alloc(0);
+    s.on('error', () => undefined);
+    s.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + msg.length);
+        this.tcpQueries++;
+        const reply = this.answer(msg, 'tcp');
+        if (reply) {
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(reply.length);
+          s.write(Buffer.concat([len, reply]));
+        }
+      }
     });
-    await new Promise<void>((r) => tcp.listen(this.port, host, r));
-    this.tcp = tcp;
-    return this;
   }
 
   async close(): Promise<void> {
