@@ -24,6 +24,8 @@ import { startTestbed } from '@switchyard/testbed';
 
 const sizes = (process.argv[2] ?? '1000,10000').split(',').map(Number);
 const CHANGES = Number(process.argv[3] ?? 100);
+// BENCH_PROXIES=ours runs switchyard-proxy alone (a quick look while working on it).
+const RUN = (process.env.BENCH_PROXIES ?? 'ours,kube').split(',');
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const OURS = join(repo, 'apps/switchyard-proxy/dist/main.js');
 const binDir = (
@@ -43,6 +45,8 @@ const proxies = {
   ours: {
     node: ourNode,
     metric: 'switchyard_proxy_sync_proxy_rules_last_timestamp_seconds',
+    // Wall time of the syncs so far: after a cold start, the one full sync.
+    syncSeconds: 'switchyard_proxy_sync_proxy_rules_duration_seconds_sum',
     metricsPort: 10256,
     table: ['inet', 'switchyard-proxy'],
     argv: () => [
@@ -57,6 +61,7 @@ const proxies = {
   kube: {
     node: theirNode,
     metric: 'kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family="IPv4"}',
+    syncSeconds: 'kubeproxy_sync_full_proxy_rules_duration_seconds_sum{ip_family="IPv4"}',
     metricsPort: 10249,
     table: ['ip', 'kube-proxy'],
     argv: () => [
@@ -101,7 +106,7 @@ function cpuSeconds(pid) {
   return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
 }
 
-async function metric(p, name) {
+async function metrics(p) {
   const r = await runUnchecked([
     'ip',
     'netns',
@@ -113,9 +118,15 @@ async function metric(p, name) {
     '2',
     `http://${p.node.internalIP}:${p.metricsPort}/metrics`,
   ]);
-  const line = r.stdout.split('\n').find((l) => l.startsWith(`${name} `));
+  return r.stdout;
+}
+
+async function metric(p, name) {
+  const line = (await metrics(p)).split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1)) : 0;
 }
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 async function coldStart(p) {
   await runUnchecked(['ip', 'netns', 'exec', p.node.netns, 'nft', 'delete', 'table', ...p.table]);
@@ -131,7 +142,8 @@ async function coldStart(p) {
   }
   const ms = performance.now() - proc.started;
   const cpu = cpuSeconds(proc.child.pid);
-  return { ms, cpu, proc };
+  const sync = await metric(p, p.syncSeconds);
+  return { ms, cpu, sync, load: loadavg(), proc };
 }
 
 /** Chains, rules and set/map elements in the proxy's table(s), from `nft -j`. */
@@ -191,7 +203,12 @@ function sliceBody(i, ips) {
       },
     },
     addressType: 'IPv4',
-    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    // Pods on other nodes (the EndpointSlice controller always names the node).
+    endpoints: ips.map((ip, j) => ({
+      addresses: [ip],
+      conditions: { ready: true },
+      nodeName: `bench-node-${(i + j) % 50}`,
+    })),
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
   };
 }
@@ -225,18 +242,23 @@ async function ensureServices(n) {
 
 /** `nft monitor` in a node namespace; resolves waiters when a line mentions their address. */
 function monitor(p) {
-  const child = spawn('ip', ['netns', 'exec', p.node.netns, 'nft', 'monitor', 'rules'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
+  // Rules and set elements: our endpoint changes are map elements, kube-proxy's are rules.
+  const child = spawn('ip', ['netns', 'exec', p.node.netns, 'nft', 'monitor'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
   const waiters = new Map();
   let buf = '';
+  // nft monitor says so when its socket overflowed and events were lost.
+  const lost = [];
+  child.stderr.on('data', (d) => lost.push(String(d).trim()));
   child.stdout.on('data', (d) => {
     const now = performance.now();
     buf += d;
     const lines = buf.split('\n');
     buf = lines.pop();
     for (const line of lines) {
+      if (line.startsWith('# ERROR')) lost.push(line);
       for (const [ip, resolve] of waiters) {
         if (line.includes(`${ip}:`) || line.includes(`${ip} `)) {
           waiters.delete(ip);
@@ -247,6 +269,7 @@ function monitor(p) {
   });
   return {
     child,
+    lost,
     seen: (ip, timeoutMs) =>
       new Promise((resolve) => {
         waiters.set(ip, resolve);
@@ -259,7 +282,8 @@ function monitor(p) {
 
 const pct = (xs, q) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+  // nearest rank: p99 of 100 values is the 99th smallest
+  return s.length ? s[Math.max(0, Math.ceil(q * s.length) - 1)] : NaN;
 };
 const fmt = (ms) =>
   Number.isFinite(ms)
@@ -270,18 +294,35 @@ const fmt = (ms) =>
 const ratio = (theirs, ours) =>
   Number.isFinite(theirs) && Number.isFinite(ours) ? `${(theirs / ours).toFixed(1)}x` : 'n/a';
 
+/** Whether the address is in the proxy's table now (read once, after a change was not seen). */
+async function inKernel(p, ip) {
+  const r = await runUnchecked(
+    ['ip', 'netns', 'exec', p.node.netns, 'nft', 'list', 'table', ...p.table],
+    { timeoutMs: 300_000 },
+  );
+  return r.stdout.includes(`${ip}:`) || r.stdout.includes(`${ip} `);
+}
+
+const counters = (text, prefix) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .join('; ');
+
 try {
-  log(`testbed up; kube-proxy ${KUBE_PROXY}`);
+  log(`testbed up; kube-proxy ${KUBE_PROXY}; running ${RUN.join(', ')}`);
   const results = [];
   for (const n of sizes) {
     log(`\n== ${n} services x 5 endpoints`);
     await ensureServices(n);
     const row = { n };
-    for (const key of ['ours', 'kube']) {
+    for (const key of RUN) {
       const p = proxies[key];
       const r = await coldStart(p);
-      log(`  ${key}: cold start ${fmt(r.ms)}, CPU ${r.cpu.toFixed(2)} s`);
-      row[key] = { ms: r.ms, cpu: r.cpu };
+      log(
+        `  ${key}: cold start ${fmt(r.ms)}, CPU ${r.cpu.toFixed(2)} s, first full sync ${fmt(r.sync * 1000)} (load ${r.load})`,
+      );
+      row[key] = { ms: r.ms, cpu: r.cpu, sync: r.sync, load: r.load };
       if (r.proc) {
         const o = await objects(p);
         row[key].objects = o;
@@ -297,19 +338,20 @@ try {
   const n = sizes.at(-1);
   log(`\n== network programming latency at ${n} services: ${CHANGES} EndpointSlice changes`);
   const running = {};
-  for (const key of ['ours', 'kube']) {
+  for (const key of RUN) {
     const r = await coldStart(proxies[key]);
     if (!r.proc) throw new Error(`${key} did not start within the limit`);
     running[key] = r.proc;
   }
-  const monitors = { ours: monitor(proxies.ours), kube: monitor(proxies.kube) };
+  const monitors = Object.fromEntries(RUN.map((key) => [key, monitor(proxies[key])]));
   await sleep(2000);
-  const lat = { ours: [], kube: [] };
+  const lat = Object.fromEntries(RUN.map((key) => [key, []]));
+  const loads = [];
   for (let c = 0; c < CHANGES; c++) {
     const i = Math.floor(Math.random() * n);
     const ip = `10.251.${Math.floor(c / 250)}.${(c % 250) + 1}`;
     const ips = [ip, ...[1, 2, 3, 4].map((j) => epIp(i, j))];
-    const waits = { ours: monitors.ours.seen(ip, 60_000), kube: monitors.kube.seen(ip, 60_000) };
+    const waits = Object.fromEntries(RUN.map((key) => [key, monitors[key].seen(ip, 60_000)]));
     const t0 = performance.now();
     await discovery
       .replaceNamespacedEndpointSlice({
@@ -328,33 +370,73 @@ try {
           body: { ...cur, endpoints: sliceBody(i, ips).endpoints },
         });
       });
-    const [a, b] = await Promise.all([waits.ours, waits.kube]);
-    lat.ours.push(a - t0);
-    lat.kube.push(b - t0);
+    for (const key of RUN) {
+      const at = await waits[key];
+      lat[key].push(at - t0);
+      if (Number.isFinite(at)) continue;
+      // Not seen within 60 s: in the kernel after all (the monitor missed it) or never applied?
+      const p = proxies[key];
+      const there = await inKernel(p, ip);
+      const m = await metrics(p).catch(() => '');
+      log(
+        `  change ${c} (svc-${i}, ${ip}) not seen by ${key}'s monitor within 60 s; in the kernel now: ${there}; ` +
+          `monitor errors: ${JSON.stringify(monitors[key].lost.slice(-3))}; ` +
+          counters(
+            m,
+            key === 'ours'
+              ? 'switchyard_proxy_syncs_total'
+              : 'kubeproxy_sync_proxy_rules_duration_seconds_count',
+          ) +
+          '; ' +
+          counters(m, 'switchyard_informer_watch_ends_total'),
+      );
+    }
+    if (c % 10 === 0) loads.push(loadavg().split(' ')[0]);
     // More than both min sync periods (1 s) apart, so each change is measured on its own.
     await sleep(1200);
   }
   for (const m of Object.values(monitors)) m.child.kill('SIGKILL');
-  for (const proc of Object.values(running)) await stop(proc);
+  const after = {};
+  for (const key of RUN) {
+    after[key] = await metrics(proxies[key]).catch(() => '');
+    await stop(running[key]);
+  }
 
   log('\n== results (ratio = kube-proxy / switchyard-proxy)');
   for (const row of results) {
     const obj = (o) => (o ? (o.chains + o.rules + o.elements) / row.n : NaN);
-    log(
-      `${row.n} services: cold start ours ${fmt(row.ours.ms)} (CPU ${row.ours.cpu.toFixed(2)} s), ` +
-        `kube-proxy ${fmt(row.kube.ms)} (CPU ${row.kube.cpu.toFixed(2)} s) -> ${ratio(row.kube.ms, row.ours.ms)} wall, ` +
-        `${ratio(row.kube.cpu, row.ours.cpu)} CPU; nft objects/service ours ${obj(row.ours.objects).toFixed(1)}, ` +
-        `kube-proxy ${obj(row.kube.objects).toFixed(1)} -> ${ratio(obj(row.kube.objects), obj(row.ours.objects))}; ` +
-        `nft text bytes/service ours ${((row.ours.objects?.bytes ?? NaN) / row.n).toFixed(0)}, kube-proxy ${((row.kube.objects?.bytes ?? NaN) / row.n).toFixed(0)}`,
-    );
+    const side = (key) =>
+      row[key]
+        ? `${fmt(row[key].ms)} wall, CPU ${row[key].cpu.toFixed(2)} s, first full sync ${fmt(row[key].sync * 1000)}, ` +
+          `${obj(row[key].objects).toFixed(1)} objects/service ${JSON.stringify(row[key].objects)}, ` +
+          `${((row[key].objects?.bytes ?? NaN) / row.n).toFixed(0)} text bytes/service (load ${row[key].load})`
+        : 'not run';
+    log(`${row.n} services: ours ${side('ours')}`);
+    log(`${row.n} services: kube-proxy ${side('kube')}`);
+    if (row.ours && row.kube) {
+      log(
+        `${row.n} services: ratios cold start ${ratio(row.kube.ms, row.ours.ms)} wall, ${ratio(row.kube.cpu, row.ours.cpu)} CPU; ` +
+          `full sync ${ratio(row.kube.sync, row.ours.sync)}; objects/service ${ratio(obj(row.kube.objects), obj(row.ours.objects))}`,
+      );
+    }
   }
   const miss = (xs) => xs.filter((x) => !Number.isFinite(x)).length;
-  log(
-    `${n} services, one endpoint change: p50 ours ${fmt(pct(lat.ours, 0.5))}, kube-proxy ${fmt(pct(lat.kube, 0.5))} -> ${ratio(pct(lat.kube, 0.5), pct(lat.ours, 0.5))}; ` +
-      `p99 ours ${fmt(pct(lat.ours, 0.99))}, kube-proxy ${fmt(pct(lat.kube, 0.99))} -> ${ratio(pct(lat.kube, 0.99), pct(lat.ours, 0.99))}` +
-      ` (missed: ours ${miss(lat.ours)}, kube-proxy ${miss(lat.kube)})`,
-  );
-  log(`load average during the run: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  for (const key of RUN) {
+    log(
+      `${n} services, one endpoint change, ${key}: p50 ${fmt(pct(lat[key], 0.5))}, p90 ${fmt(pct(lat[key], 0.9))}, ` +
+        `p99 ${fmt(pct(lat[key], 0.99))}, max ${fmt(pct(lat[key], 1))}, missed ${miss(lat[key])}, ` +
+        `monitor errors ${monitors[key].lost.length}`,
+    );
+    log(
+      `  ${key} metrics after: ${counters(after[key], key === 'ours' ? 'switchyard_proxy_syncs_total' : 'kubeproxy_sync_proxy_rules_duration_seconds_count')}; ${counters(after[key], 'switchyard_proxy_table_repairs_total')}`,
+    );
+  }
+  if (lat.ours && lat.kube) {
+    log(
+      `ratios: p50 ${ratio(pct(lat.kube, 0.5), pct(lat.ours, 0.5))}, p99 ${ratio(pct(lat.kube, 0.99), pct(lat.ours, 0.99))}`,
+    );
+  }
+  log(`load average (1 min) every 10 changes: ${loads.join(' ')}; now ${loadavg()}`);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   await tb.down();

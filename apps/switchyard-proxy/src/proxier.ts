@@ -4,6 +4,7 @@ import {
   type EndpointSlice,
   type NodeInfo,
   NftSyncer,
+  type PortChange,
   ProxyRules,
   type Service,
   type ServicePortInfo,
@@ -61,8 +62,15 @@ export class Proxier {
   private lastFull = 0;
   private checkTimer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
-  private appliedPorts: ServicePortInfo[] | undefined;
+  /**
+   * Ports of the services recomputed since the last successful sync, before (as the kernel had
+   * them) and after: what conntrack cleanup and the health checks look at, without walking every
+   * service on each sync.
+   */
+  private unapplied = new Map<string, PortChange>();
   private syncedOnce = false;
+  /** The health-check servers (and conntrack bookkeeping) have seen one whole state. */
+  private healthChecksSynced = false;
   /** When a sync was first asked for after the last successful one (for /healthz). */
   private pendingSince: number | undefined;
   private lastSuccess: number | undefined;
@@ -197,6 +205,11 @@ export class Proxier {
     const batch = this.latency.take();
     const started = process.hrtime.bigint();
     const commit = this.rules.commit();
+    for (const [id, change] of commit.changes) {
+      // A service recomputed twice before a sync succeeded: the kernel still has the first before.
+      const was = this.unapplied.get(id);
+      this.unapplied.set(id, { before: was ? was.before : change.before, after: change.after });
+    }
     let kind = full ? 'full' : 'partial';
     try {
       const result = full
@@ -225,16 +238,23 @@ export class Proxier {
     this.pendingSince = undefined;
     this.lastSuccess = done;
 
-    const ports = commit.servicePorts;
+    const changes = [...this.unapplied.values()];
+    this.unapplied.clear();
+    const before = changes.flatMap((c) => c.before);
+    const after = changes.flatMap((c) => c.after);
     // On the first sync there is no earlier state to diff: entries of services that already had
     // endpoints are left alone rather than all forgotten.
-    await this.cleanConntrack(conntrackCleanup(this.appliedPorts ?? ports, ports));
-    this.appliedPorts = ports;
-    await this.healthChecks.update(commit.healthChecks);
-    this.m.servicePorts.set({}, ports.length);
-    this.m.skipped.set({}, commit.skipped.length);
+    if (this.healthChecksSynced) await this.cleanConntrack(conntrackCleanup(before, after));
+    // The health-check servers follow the whole state only when an eTP Local service changed.
+    const checked = (sp: ServicePortInfo): boolean => sp.healthCheckNodePort !== undefined;
+    if (!this.healthChecksSynced || before.some(checked) || after.some(checked)) {
+      await this.healthChecks.update(commit.healthChecks);
+      this.healthChecksSynced = true;
+    }
+    this.m.servicePorts.set({}, commit.servicePortCount);
+    this.m.skipped.set({}, commit.skippedCount);
     this.m.healthCheckServers.set({}, this.healthChecks.ports.length);
-    this.log.debug('synced', { kind, ms: done - now, servicePorts: ports.length });
+    this.log.debug('synced', { kind, ms: done - now, servicePorts: commit.servicePortCount });
   }
 
   private async cleanConntrack(commands: string[][]): Promise<void> {

@@ -91,17 +91,20 @@ for (const n of [1000, 10000]) {
   populate(state, n);
   const full = timed(() => state.commit());
   const rs = full.value.ruleset;
-  const objects =
-    rs.chains.size +
-    rs.affinitySets.size +
-    [...rs.maps.values()].reduce((a, m) => a + m.elements.size, 0);
   const rules = [...rs.chains.values()].reduce((a, c) => a + c.rules.length, 0);
+  const elements =
+    [...rs.maps.values(), ...rs.dnatMaps.values()].reduce((a, m) => a + m.elements.size, 0) +
+    rs.hairpin.ipv4.size +
+    rs.hairpin.ipv6.size +
+    rs.clusterIPs.ipv4.size +
+    rs.clusterIPs.ipv6.size;
+  const objects = rs.chains.size + rules + elements;
   console.log(`\n${n} services x ${ENDPOINTS} endpoints`);
   console.log(
     `  full sync generation: ${ms(full.wall)} wall, ${ms(full.cpu)} cpu; ${(full.value.transaction.text.length / 1e6).toFixed(1)} MB of nft text`,
   );
   console.log(
-    `  nft objects: ${rs.chains.size} chains, ${rules} rules, ${objects} chains+map elements (${(objects / n).toFixed(1)} per service, ${(rules / n).toFixed(1)} rules per service)`,
+    `  nft objects: ${rs.chains.size} chains, ${rules} rules, ${elements} set/map elements: ${(objects / n).toFixed(1)} per service`,
   );
   // One endpoint change, 21 times on different services: the median.
   const changes = [];

@@ -31,6 +31,6 @@ export {
   iptablesHooks,
   renderIptablesRestore,
 } from './iptables-render.js';
-export { type Commit, ProxyRules } from './proxy-state.js';
+export { type Commit, type PortChange, ProxyRules } from './proxy-state.js';
 export { conntrackCleanup } from './conntrack-cleanup.js';
 export { type ExplainOptions, explainService } from './explain.js';

@@ -28,6 +28,20 @@ export interface Commit {
   healthChecks: HealthCheck[];
   /** Every proxied service port with its endpoints (e.g. for `conntrackCleanup`). */
   servicePorts: ServicePortInfo[];
+  /**
+   * The ports of each service this commit recomputed (`namespace/name`), before and after: every
+   * service on the first commit and after a node change. `conntrackCleanup(before, after)` over
+   * these equals the one over every port, at the cost of the change.
+   */
+  changes: Map<string, PortChange>;
+  /** `servicePorts.length` and `skipped.length`, kept without walking every service. */
+  servicePortCount: number;
+  skippedCount: number;
+}
+
+export interface PortChange {
+  before: ServicePortInfo[];
+  after: ServicePortInfo[];
 }
 
 /**
@@ -46,6 +60,8 @@ export class ProxyRules {
   /** The current whole ruleset, updated in place by each commit. */
   private current!: Ruleset;
   private nodeChanged = true;
+  private portCount = 0;
+  private skippedCount = 0;
 
   /** Throws ModelError for an unusable node or option. */
   constructor(
@@ -108,9 +124,12 @@ export class ProxyRules {
         }
       }
     };
+    const changes = new Map<string, PortChange>();
     for (const id of this.dirty) {
       const old = this.parts.get(id);
+      changes.set(id, { before: old?.ports ?? [], after: [] });
       if (old) {
+        this.count(old, -1);
         touch(old);
         copyOwned(old.rules, before, false);
         removeOwned(old.rules, this.current);
@@ -118,6 +137,8 @@ export class ProxyRules {
       }
       const part = this.build(id);
       if (part) {
+        this.count(part, 1);
+        changes.get(id)!.after = part.ports;
         touch(part);
         copyOwned(part.rules, after, false);
         copyOwned(part.rules, this.current, true);
@@ -135,22 +156,34 @@ export class ProxyRules {
       hairpin.push(...hairpinCommands(this.current, family, fresh, 'add'));
     }
     const text = tx.text + (hairpin.length ? hairpin.join('\n') + '\n' : '');
-    return this.result({ ...tx, text });
+    return this.result({ ...tx, text }, changes);
   }
 
   private rebuild(): Commit {
+    const changes = new Map<string, PortChange>();
+    for (const [id, part] of this.parts) changes.set(id, { before: part.ports, after: [] });
     this.current = this.shell();
     this.parts.clear();
+    this.portCount = 0;
+    this.skippedCount = 0;
     for (const id of this.services.keys()) {
       const part = this.build(id);
       if (!part) continue;
+      this.count(part, 1);
+      const change = changes.get(id) ?? { before: [], after: [] };
+      changes.set(id, { ...change, after: part.ports });
       copyOwned(part.rules, this.current, true);
       this.parts.set(id, part);
     }
     this.dirty.clear();
     this.nodeChanged = false;
     const text = renderFullSync(this.current);
-    return this.result({ text, full: true, changed: [...this.parts.keys()] });
+    return this.result({ text, full: true, changed: [...this.parts.keys()] }, changes);
+  }
+
+  private count(part: Part, sign: 1 | -1): void {
+    this.portCount += sign * part.ports.length;
+    this.skippedCount += sign * part.skipped.length;
   }
 
   private build(id: string): Part | undefined {
@@ -169,13 +202,16 @@ export class ProxyRules {
   // The lists span every service, so they are computed on first access only: a commit for one
   // changed endpoint must not cost O(services).
   // (Getters, so never spread this object: spreading would evaluate them.)
-  private result(transaction: Transaction): Commit {
+  private result(transaction: Transaction, changes: Map<string, PortChange>): Commit {
     const parts = [...this.parts.values()];
     let ports: ServicePortInfo[] | undefined;
     const allPorts = (): ServicePortInfo[] => (ports ??= parts.flatMap((p) => p.ports));
     return {
       transaction,
       ruleset: this.current,
+      changes,
+      servicePortCount: this.portCount,
+      skippedCount: this.skippedCount,
       get skipped() {
         return parts.flatMap((p) => p.skipped);
       },

@@ -26,6 +26,8 @@ export function randomEvent(rand: () => number, state: ProxyRules, world: EventW
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const n = Math.floor(rand() * 8);
   const name = `s${n}`;
+  // Even services speak UDP (conntrack cleanup), odd ones TCP; their slices follow.
+  const protocol = n % 2 === 0 ? ('UDP' as const) : ('TCP' as const);
   const op = rand();
   if (op < 0.35) {
     const svc = service(
@@ -33,7 +35,7 @@ export function randomEvent(rand: () => number, state: ProxyRules, world: EventW
       {
         type: pick(['ClusterIP', 'NodePort', 'LoadBalancer'] as const),
         clusterIP: `10.96.0.${n + 1}`,
-        ports: [{ name: 'http', port: 80, nodePort: 30000 + n }],
+        ports: [{ name: 'http', port: 80, nodePort: 30000 + n, protocol }],
         externalTrafficPolicy: pick(['Cluster', 'Local'] as const),
         internalTrafficPolicy: pick(['Cluster', 'Local'] as const),
         sessionAffinity: pick(['None', 'ClientIP'] as const),
@@ -55,7 +57,7 @@ export function randomEvent(rand: () => number, state: ProxyRules, world: EventW
         terminating: rand() < 0.3,
       }),
     );
-    const s = slice(name, eps);
+    const s = slice(name, eps, { protocol });
     world.slices.set(s.metadata.name, s);
     state.upsertEndpointSlice(s);
   } else {
