@@ -35,13 +35,16 @@ function sources(dir, base = '') {
 }
 
 const examples = listExamples();
-// README links to an example (`../../examples/x`) and from one example to another go to its page.
-const exampleLinks = Object.fromEntries(
-  examples.flatMap((name) => [
-    [`../../examples/${name}`, `/examples/${name}/`],
-    [`../${name}`, `/examples/${name}/`],
-  ]),
-);
+
+/** Repository paths that have a page on this site. */
+const pages = {
+  ...Object.fromEntries(PACKAGES.map((name) => [`packages/${name}`, `/packages/${name}/`])),
+  ...Object.fromEntries(examples.map((name) => [`examples/${name}`, `/examples/${name}/`])),
+  'docs/contributing.md': '/contributing/',
+  'docs/adr/0001-publish-linux.md': '/adr/0001-publish-linux/',
+};
+const exists = (path) => existsSync(join(ROOT, path));
+const embed = (dir, markdown) => embedReadme(markdown, { dir, pages, exists });
 
 export default {
   packages: Object.fromEntries(
@@ -53,7 +56,7 @@ export default {
           name: pkg.name,
           description: pkg.description,
           published: pkg.private !== true,
-          readme: embedReadme(read('packages', name, 'README.md'), exampleLinks),
+          readme: embed(`packages/${name}`, read('packages', name, 'README.md')),
         },
       ];
     }),
@@ -78,9 +81,12 @@ export default {
     return {
       name,
       description: pkg.description,
-      readme: embedReadme(read('examples', name, 'README.md'), exampleLinks),
+      readme: embed(`examples/${name}`, read('examples', name, 'README.md')),
       files,
     };
   }),
-  ingressAnnotations: readmeSection(read('packages', 'ingress', 'README.md'), 'Annotations'),
+  ingressAnnotations: embed(
+    'packages/ingress',
+    readmeSection(read('packages', 'ingress', 'README.md'), 'Annotations'),
+  ),
 };

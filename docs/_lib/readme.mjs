@@ -1,5 +1,6 @@
 // Turns a README into part of a docs page: its title line dropped (the page has its own h1), and
-// links into the repository pointed at the site's pages where there is one.
+// its links into the repository pointed at the site's pages.
+import { posix } from 'node:path';
 
 /** Applies `fn` to each line outside fenced code blocks. */
 function outsideFences(markdown, fn) {
@@ -19,16 +20,30 @@ function outsideFences(markdown, fn) {
 }
 
 /**
- * `links` maps a repository path (as the README spells it, relative to the README's directory)
- * to a site URL. A relative link with no mapping is left as is; the link check then fails the
- * build's test, which is the point: it must get a page or become plain text.
+ * How a README's relative links land on the site. `dir` is the README's directory in the
+ * repository (`packages/dns`); a link resolves against it to a repository path, then:
+ * - a path with a site page (`pages`, e.g. `examples/dns-embedded` -> `/examples/dns-embedded/`)
+ *   links to that page;
+ * - any other existing path (`exists`) becomes its name as code: the site does not carry sources;
+ * - a path that does not exist stays a link, which the docs test reports as broken.
  */
-export function embedReadme(markdown, links = {}) {
+export function embedReadme(markdown, { dir, pages, exists }) {
   const body = markdown.replace(/^# .*\n/, '');
   return outsideFences(body, (line) =>
-    line.replace(/\]\(([^)\s]+)\)/g, (all, target) =>
-      target in links ? `](${links[target]})` : all,
-    ),
+    line.replace(/(!?)\[([^\]]*)\]\(([^)\s]+)\)/g, (all, bang, text, target) => {
+      if (/^([a-z][a-z0-9+.-]*:|#|\/)/i.test(target)) return all;
+      const [path = '', fragment] = target.split('#');
+      const repoPath = posix
+        .normalize(posix.join(dir, path))
+        .replace(/\/(README\.md)?$/, '')
+        .replace(/\/$/, '');
+      const page = pages[repoPath];
+      if (page) return `${bang}[${text}](${page}${fragment ? `#${fragment}` : ''})`;
+      if (exists(repoPath)) {
+        return `${text} (<code class="repo-path" data-repo-path="${repoPath}">${repoPath}</code>)`;
+      }
+      return all;
+    }),
   );
 }
 
@@ -38,5 +53,5 @@ export function readmeSection(markdown, title) {
   const start = lines.findIndex((l) => l.trim() === `## ${title}`);
   if (start < 0) throw new Error(`README has no "## ${title}" section`);
   const end = lines.findIndex((l, i) => i > start && /^## /.test(l));
-  return embedReadme(lines.slice(start + 1, end < 0 ? undefined : end).join('\n'));
+  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
 }
