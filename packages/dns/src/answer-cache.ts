@@ -29,14 +29,22 @@ export interface Aging {
  * Encoded replies keyed on what they depend on (see SimpleQuery.key), valid for one zone
  * generation: any zone change empties the cache, so answers are never staler than the zone.
  * A hit costs a copy, the ID and question spelling patched in, and the address records
- * shuffled in place, instead of decoding, resolving and encoding again. Bounded: past
- * `maxEntries` the oldest entry goes.
+ * shuffled in place, instead of decoding, resolving and encoding again. Bounded by entries
+ * and by bytes: past either, the oldest entries go.
  */
 export class AnswerCache<M> {
   private readonly entries = new Map<string, CachedReply<M>>();
   private generation = -1;
+  private bytes = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  /**
+   * `maxBytes` bounds memory whatever the replies' sizes (TCP replies from upstream can reach
+   * 64 KiB each); either bound evicts the oldest entries first.
+   */
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number = 32 * 1024 * 1024,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -45,14 +53,14 @@ export class AnswerCache<M> {
   /** The entry for `key` if it is still valid at zone `generation` and time `now()`. */
   get(key: string, generation: number, now: () => number): CachedReply<M> | undefined {
     if (generation !== this.generation) {
-      this.entries.clear();
+      this.clear();
       this.generation = generation;
       return undefined;
     }
     const e = this.entries.get(key);
     if (e === undefined) return undefined;
     if (e.expiresAt !== Infinity && now() >= e.expiresAt) {
-      this.entries.delete(key);
+      this.remove(key);
       return undefined;
     }
     return e;
@@ -71,12 +79,14 @@ export class AnswerCache<M> {
     shuffle: boolean,
     meta: M,
   ): void {
-    if (generation !== this.generation || this.maxEntries <= 0) return;
+    if (generation !== this.generation || this.maxEntries <= 0 || reply.length > this.maxBytes)
+      return;
     // A reply that lost its question (an encoding failure's SERVFAIL) is not a reusable answer.
     if (reply.length < q.questionEnd || reply.readUInt16BE(4) !== 1) return;
     const layout = recordLayout(reply, q.questionEnd, shuffle, aging !== undefined);
     if (!layout) return;
-    this.entries.delete(q.key);
+    this.remove(q.key);
+    this.bytes += reply.length;
     this.entries.set(q.key, {
       bytes: Buffer.from(reply),
       questionEnd: q.questionEnd,
@@ -86,14 +96,20 @@ export class AnswerCache<M> {
       ...layout,
       meta,
     });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes)
+      this.remove(this.entries.keys().next().value as string);
   }
 
-  clear(): void {
+  private clear(): void {
     this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private remove(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.bytes -= e.bytes.length;
   }
 }
 

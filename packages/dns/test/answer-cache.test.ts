@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnswerCache } from '../src/answer-cache.js';
 import { DnsCache } from '../src/cache.js';
 import { RCode, RRType } from '../src/constants.js';
 import { Forwarder } from '../src/forwarder.js';
@@ -104,6 +105,42 @@ describe('parseSimpleQuery', () => {
     badOption.writeUInt16BE(5, optAt + 9); // an option longer than the OPT
     variants.push(badOption);
     for (const v of variants) expect(parseSimpleQuery(v, 'udp')).toBeUndefined();
+  });
+});
+
+describe('AnswerCache bounds', () => {
+  it('evicts the oldest entries past its byte budget, and skips replies larger than all of it', async () => {
+    const zone = fixtureZone();
+    const handler = new QueryHandler({ resolver: new Resolver(zone), answerCacheSize: 0 });
+    const cache = new AnswerCache<undefined>(100, 300);
+    const names = ['svc1', 'svc6', 'dual', 'hdls1', 'svcempty', 'hdlspublish'];
+    const stored: number[] = [];
+    for (const n of names) {
+      const bytes = query(`${n}.testns.svc.cluster.local`, RRType.ANY, { udpSize: 4096 });
+      const q = parseSimpleQuery(bytes, 'udp');
+      if (!q) throw new Error('not a plain query');
+      const reply = await ask(handler, bytes);
+      cache.get(q.key, zone.generation, Date.now); // adopts the generation
+      cache.set(q, reply, zone.generation, undefined, false, undefined);
+      stored.push(reply.length);
+    }
+    let kept = 0;
+    let total = 0;
+    for (let i = stored.length - 1; i >= 0 && total + (stored[i] as number) <= 300; i--) {
+      total += stored[i] as number;
+      kept++;
+    }
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(names.length);
+    expect(cache.size).toBe(kept);
+    const big = query('big.testns.svc.cluster.local', RRType.A, { udpSize: 4096 });
+    const bigZone = withZone();
+    const bigReply = await ask(bigZone.handler, big);
+    expect(bigReply.length).toBeGreaterThan(300);
+    const bq = parseSimpleQuery(big, 'udp');
+    if (!bq) throw new Error('not a plain query');
+    cache.set(bq, bigReply, zone.generation, undefined, false, undefined);
+    expect(cache.size).toBe(kept);
   });
 });
 
