@@ -391,6 +391,7 @@ try {
           counters(m, 'switchyard_informer_watch_ends_total'),
       );
     }
+    log(`  change ${c}: ${RUN.map((key) => `${key} ${fmt(lat[key].at(-1))}`).join(', ')}`);
     if (c % 10 === 0) loads.push(loadavg().split(' ')[0]);
     // More than both min sync periods (1 s) apart, so each change is measured on its own.
     await sleep(1200);
