@@ -8,6 +8,7 @@ import { UpstreamError } from './forward.js';
 import { applyHeaderModifier, HOP_BY_HOP } from './headers.js';
 import { dateHeaderLine, headerLines, requestLine, statusLine } from './http-text.js';
 import { requestInfo, upstreamHeaders } from './proxy-handler.js';
+import { writeRawResponse } from './respond.js';
 import type { ResolvedProxyOptions } from './proxy-options.js';
 import { parseSimpleRequest, type SimpleRequest } from './request-head.js';
 import type { ResponseHead, ResponseSink } from './response-parser.js';
@@ -17,6 +18,8 @@ import { UpstreamPool, type UpstreamConnection, type UpstreamUser } from './upst
 export interface FastPathOptions {
   maxHeaderSize: number;
   keepAliveTimeoutMs: number;
+  /** Time a new connection has to deliver its first request head (then 408, as Node does). */
+  headersTimeoutMs: number;
   /** Gives a connection (with any unread bytes pushed back onto it) to Node's HTTP server. */
   handOver: (socket: Socket) => void;
 }
@@ -111,9 +114,14 @@ class ClientConnection {
   private readonly onData = (d: Buffer): void => this.received(d);
   private readonly onClose = (): void => this.closed();
   private readonly onTimeout = (): void => {
-    // The keep-alive timer (activity re-arms it); an exchange has its own upstream timers.
-    if (!this.exchange) this.socket.destroy();
+    // An exchange has its own upstream timers; activity re-arms this one.
+    if (this.exchange) return;
+    if (this.served)
+      this.socket.destroy(); // keep-alive idle timeout
+    else writeRawResponse(this.socket, 408); // nothing came: the headers timeout
   };
+  /** A request was served: the idle timer is now the keep-alive timeout. */
+  private served = false;
   private readonly onDrain = (): void => this.exchange?.clientDrained();
   private readonly onError = (): void => undefined; // 'close' follows
   /** The client sent FIN: answer what it sent, then close (the server allows half-open). */
@@ -137,7 +145,7 @@ class ClientConnection {
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
     socket.on('end', this.onEnd);
-    socket.setTimeout(fast.settings.keepAliveTimeoutMs);
+    socket.setTimeout(fast.settings.headersTimeoutMs);
   }
 
   get idle(): boolean {
@@ -182,6 +190,10 @@ class ClientConnection {
         this.pending = req.end < pending.length ? pending.subarray(req.end) : undefined;
         if (this.socket.isPaused()) this.socket.resume();
         const closeAfter = req.close || this.fast.closing;
+        if (!this.served) {
+          this.served = true;
+          this.socket.setTimeout(this.fast.settings.keepAliveTimeoutMs);
+        }
         this.exchange = new Exchange(this, req, info, d, closeAfter);
         this.exchange.start();
       }
@@ -292,7 +304,15 @@ class Exchange implements UpstreamUser, ResponseSink {
     this.endpoint = ep;
     this.gotBytes = false;
     const o = this.d.options;
-    const up = fast.pool.acquire(ep, this, o.connectTimeoutMs ?? fast.opts.connectTimeoutMs);
+    let up: UpstreamConnection;
+    try {
+      up = fast.pool.acquire(ep, this, o.connectTimeoutMs ?? fast.opts.connectTimeoutMs);
+    } catch (e) {
+      // net refuses some endpoints synchronously (a port out of range); this may run from a
+      // retry inside a socket event, where a throw would take the process down.
+      this.fail(500, 'invalid upstream endpoint', e as Error);
+      return;
+    }
     this.upstream = up;
     up.parser.expect(this, this.req.method === 'HEAD');
     if (up.connected) this.readTimeout(up);

@@ -107,7 +107,7 @@ function attachFastPath(
   server: IngressHttpServer,
   router: Router,
   options: ProxyOptions,
-  limits: { maxHeaderSize: number; keepAliveTimeout: number },
+  limits: { maxHeaderSize: number; keepAliveTimeout: number; headersTimeout: number },
 ): void {
   const [nodeConnection, ...others] = server.listeners('connection') as ((
     socket: Socket,
@@ -118,6 +118,7 @@ function attachFastPath(
   server.fast = new FastPath(router, opts, balancerFor(opts), {
     maxHeaderSize: limits.maxHeaderSize,
     keepAliveTimeoutMs: limits.keepAliveTimeout,
+    headersTimeoutMs: limits.headersTimeout,
     handOver: (socket) => nodeConnection.call(server, socket),
   });
   const fast = server.fast;

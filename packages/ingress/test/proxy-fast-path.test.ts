@@ -94,6 +94,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
   const oddPort = (odd.address() as { port: number }).port;
+  const closed = createNetServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const refusedPort = (closed.address() as { port: number }).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
   const { routes } = compileHttpRoutes([
     httpRoute('fast', {
       hostnames: ['fast.test'],
@@ -101,6 +105,10 @@ beforeAll(async () => {
         {
           matches: [{ path: { type: 'PathPrefix', value: '/odd' } }],
           backendRefs: [{ name: 'odd', port: 80 }],
+        },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/bad-port' } }],
+          backendRefs: [{ name: 'bad', port: 80 }],
         },
         {
           filters: [
@@ -121,6 +129,11 @@ beforeAll(async () => {
     endpoints: staticEndpoints({
       'default/a:80': [echo.endpoint],
       'default/odd:80': [{ address: '127.0.0.1', port: oddPort }],
+      // Refused, then a port net refuses synchronously: the retry must not throw.
+      'default/bad:80': [
+        { address: '127.0.0.1', port: refusedPort },
+        { address: '127.0.0.1', port: 70_000 },
+      ],
     }),
     onResponse: (r) => records.push(r),
   });
@@ -301,6 +314,14 @@ describe('fast path', () => {
     agent.destroy();
     expect(bad.status).toBe(502);
     expect(next.status).toBe(200);
+  });
+
+  it('an endpoint net refuses outright (port out of range), even on a retry: 500, no crash', async () => {
+    const agent = oneConnection();
+    const bad = await send(agent, '/bad-port');
+    const next = await send(agent, '/after');
+    agent.destroy();
+    expect([bad.status, next.status]).toEqual([500, 200]);
   });
 
   it('a backend dying mid-response closes that client connection: never a short response', async () => {

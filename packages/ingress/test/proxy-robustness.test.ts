@@ -24,6 +24,7 @@ beforeAll(async () => {
     },
     headersTimeoutMs: 500,
     requestTimeoutMs: 1500,
+    keepAliveTimeoutMs: 1000,
     maxHeaderSize: 4096,
   });
   port = await listen(proxy);
@@ -119,6 +120,30 @@ describe('oversize and slow clients', () => {
       // Node checks the timeouts every connectionsCheckingInterval (500 ms here); a loaded machine
       // adds to that, but the connection must not live on for anything like the default 60 s.
       expect(took).toBeLessThan(8000);
+    },
+  );
+
+  it(
+    'a connection that sends nothing at all is cut off (408) after headersTimeout',
+    { timeout: 15_000 },
+    async () => {
+      const t0 = Date.now();
+      const raw = await rawExchange(port, '', 10_000);
+      const took = Date.now() - t0;
+      expect(statusOf(raw)).toBe(408);
+      expect(took).toBeGreaterThanOrEqual(450);
+      expect(took).toBeLessThan(8000);
+    },
+  );
+
+  it(
+    'an idle keep-alive connection is closed after keepAliveTimeout, not kept for ever',
+    { timeout: 15_000 },
+    async () => {
+      const t0 = Date.now();
+      const raw = await rawExchange(port, 'GET /idle HTTP/1.1\r\nHost: x\r\n\r\n', 10_000);
+      expect(statusOf(raw)).toBe(200);
+      expect(Date.now() - t0).toBeLessThan(8000);
     },
   );
 
