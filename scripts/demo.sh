@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The demo: a 3-node testbed (a real control plane; nodes and pods as network namespaces) with
-# the Switchyard pod network (switchyard-agent DaemonSet from its manifest, VXLAN between nodes),
-# an echo Deployment and Service, pods spread over the nodes, requests from one pod to another on
-# the same node and on another node. The testbed stays up for exploring; `switchyard testbed down` removes all of it.
+# The demo: a 3-node testbed (a real control plane; nodes and pods as network namespaces) with the
+# whole Switchyard distribution installed from deploy/overlays/testbed (pod network with VXLAN
+# between nodes, service proxy, cluster DNS behind kube-dns, ingress controller), an echo Deployment
+# and Service, pods spread over the nodes, requests pod to pod (same node and across nodes), to the
+# Service by its DNS name, and through an Ingress on a node's hostPort. The testbed stays up for exploring; `switchyard testbed down` removes all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_NO_CLOUD=true NX_TUI=false
@@ -12,18 +13,19 @@ bash scripts/bootstrap.sh
 npx nx run @switchyard/cli:build --skip-sync --output-style=static >/dev/null
 # npm links a workspace's bin only when its target exists, and dist/ did not exist at install time.
 npm rebuild --ignore-scripts --loglevel=error >/dev/null
-# The pod network the testbed installs: the agent (TypeScript) and the CNI shim (static C) it copies
-# onto each node.
-npx tsc -b apps/switchyard-cni/tsconfig.lib.json
+# The distribution the testbed installs: the agent (TypeScript) and the CNI shim (static C) it
+# copies onto each node, the service proxy, the cluster DNS and the ingress controller.
+npx tsc -b apps/switchyard-cni/tsconfig.lib.json apps/switchyard-proxy/tsconfig.lib.json \
+  apps/switchyard-dns/tsconfig.lib.json apps/switchyard-ingress/tsconfig.lib.json
 npm run build:shim -w @switchyard/app-cni --silent >/dev/null
 
 if [ -x node_modules/.bin/switchyard ]; then SW="npx switchyard"; else SW="node apps/switchyard/dist/main.js"; fi
 sw() { $SW "$@"; }
 say() { printf '\n== %s\n' "$*"; }
 
-say "Switchyard testbed demo: starting a fresh 3-node testbed"
+say "Switchyard testbed demo: starting a fresh 3-node testbed with the whole distribution"
 sw testbed down >/dev/null
-sw testbed up --nodes 3
+sw testbed up --nodes 3 --components proxy,dns,ingress
 
 say "Deploying an echo Deployment (6 replicas), its Service, and a toolbox client pod"
 sw testbed kubectl apply -f - <<'YAML'
@@ -49,6 +51,16 @@ spec:
   selector: {app: echo}
   ports: [{name: http, port: 80, targetPort: http}]
 ---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: echo}
+spec:
+  ingressClassName: switchyard
+  rules:
+    - host: echo.demo
+      http:
+        paths: [{path: /, pathType: Prefix, backend: {service: {name: echo, port: {name: http}}}}]
+---
 apiVersion: v1
 kind: Pod
 metadata: {name: client}
@@ -58,8 +70,8 @@ YAML
 sw testbed kubectl rollout status deployment/echo --timeout=120s
 sw testbed kubectl wait --for=condition=Ready pod/client --timeout=60s
 
-say "The pod network: one switchyard-agent per node (DaemonSet, hostNetwork) made every node Ready"
-sw testbed kubectl -n kube-system get daemonset,pods -l app=switchyard-agent -o wide
+say "The distribution: agent and proxy on every node (DaemonSets), DNS and ingress (Deployments)"
+sw testbed kubectl get daemonsets,deployments -A -l app.kubernetes.io/part-of=switchyard
 
 say "Pods, scheduled across the nodes, each with an address from its node's podCIDR"
 sw testbed kubectl get nodes -o custom-columns=NODE:.metadata.name,INTERNAL-IP:.status.addresses[0].address,POD-CIDR:.spec.podCIDR
@@ -93,7 +105,25 @@ sw testbed exec client -- curl -s "http://$remote_ip:8080/clientip"
 echo
 echo "\$ $SW testbed exec node/$client_node -- ip route show dev switchyard.1   # one route per other node"
 sw testbed exec "node/$client_node" -- ip route show dev switchyard.1
-echo "(Services get addresses but no forwarding until the Switchyard service proxy runs.)"
+
+say "The Service by name: the client's resolv.conf points at kube-dns (10.96.0.10, served by switchyard-dns through switchyard-proxy)"
+echo "\$ $SW testbed exec client -- dig +search +short echo"
+sw testbed exec client -- dig +search +short echo
+echo "\$ $SW testbed exec client -- curl -s http://echo/hostname   # ClusterIP, DNAT to one of the echo pods"
+for _ in 1 2 3; do sw testbed exec client -- curl -s http://echo/hostname; echo; done
+
+say "Where a packet to the Service goes, from the rules switchyard-proxy programmed"
+echo "\$ $SW explain service echo --node $client_node --from pod"
+sw explain service echo --node "$client_node" --from pod
+
+ingress_node=$(sw testbed kubectl get pods -A -l app.kubernetes.io/name=switchyard-ingress \
+  -o jsonpath='{.items[0].status.hostIP}' 2>/dev/null || true)
+if [ -n "$ingress_node" ]; then
+  say "The Ingress: host echo.demo through switchyard-ingress on hostPort 80 of a node ($ingress_node)"
+  echo "\$ $SW testbed exec client -- curl -s -H 'Host: echo.demo' http://$ingress_node/hostname"
+  sw testbed exec client -- curl -s -H 'Host: echo.demo' "http://$ingress_node/hostname"
+  echo
+fi
 
 say "The testbed is still up. Explore it:"
 cat <<EOT
