@@ -1,16 +1,12 @@
 import {
-  isSelfUpstream,
-  DnsCache,
-  Forwarder,
   QueryHandler,
-  Resolver,
   Zone,
+  clusterHandlerOptions,
   createMetrics,
-  readResolvConf,
+  type ClusterDnsSettings,
   type DnsMetrics,
   type HandlerOptions,
   type Logger as DnsLogger,
-  type Upstream,
 } from '@switchyard/dns';
 import type { DnsConfig } from './dns-config.js';
 
@@ -60,52 +56,32 @@ export class DnsRuntime {
   }
 }
 
-async function handlerOptions(
+/** The library's handler options for `config` (the Corefile's settings plus the flags). */
+function handlerOptions(
   config: DnsConfig,
   zone: Zone,
   metrics: DnsMetrics,
   options: RuntimeOptions,
 ): Promise<HandlerOptions> {
-  const { log } = options;
-  const resolver = new Resolver(zone, {
-    zone: config.zone,
-    reverseZones: config.reverseZones,
-    ttl: config.ttl,
-    podMode: config.podMode,
-    nameserverIps: options.nameserverIps,
-  });
-  const upstreams = await usableUpstreams(config, options);
-  if (config.forward && upstreams.length === 0)
-    log('warn', 'no usable upstream nameservers: names outside the zone are REFUSED');
-  const forwarder =
-    upstreams.length > 0
-      ? new Forwarder({
-          upstreams,
-          maxConcurrent: config.maxConcurrent,
-          cache:
-            config.cacheTtl > 0
-              ? new DnsCache({ maxTtl: config.cacheTtl, maxNegativeTtl: config.cacheTtl })
-              : false,
-          metrics,
-        })
-      : undefined;
-  return { resolver, forwarder, metrics, loadBalance: config.loadBalance, log };
-}
-
-async function usableUpstreams(config: DnsConfig, options: RuntimeOptions): Promise<Upstream[]> {
-  if (!config.forward) return [];
-  const all =
-    'upstreams' in config.forward
-      ? config.forward.upstreams
-      : (await readResolvConf(config.forward.resolvConf)).nameservers;
-  // Forwarding to ourselves would bounce each query until it times out (CoreDNS's `loop`).
-  const usable = all.filter(
-    (u) => !isSelfUpstream(u, options.host, options.port, options.nameserverIps),
+  // Without `forward`, no upstreams: names outside the zone are REFUSED.
+  const upstreams: Pick<ClusterDnsSettings, 'upstreams' | 'resolvConf'> = !config.forward
+    ? { upstreams: [] }
+    : 'upstreams' in config.forward
+      ? { upstreams: config.forward.upstreams }
+      : { resolvConf: config.forward.resolvConf };
+  return clusterHandlerOptions(
+    {
+      zone: config.zone,
+      reverseZones: config.reverseZones,
+      ttl: config.ttl,
+      podMode: config.podMode,
+      nameserverIps: options.nameserverIps,
+      ...upstreams,
+      cacheTtl: config.cacheTtl,
+      maxConcurrent: config.maxConcurrent,
+      loadBalance: config.loadBalance,
+      log: options.log,
+    },
+    { zone, metrics, host: options.host, port: options.port },
   );
-  for (const u of all)
-    if (!usable.includes(u))
-      options.log('warn', 'dropping an upstream that is this server itself', {
-        upstream: `${u.host}:${u.port}`,
-      });
-  return usable;
 }

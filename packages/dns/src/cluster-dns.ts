@@ -17,7 +17,10 @@ export interface ClusterDnsOptions extends ResolverOptions {
   upstreams?: Upstream[];
   /** resolv.conf to read upstreams from when `upstreams` is not given; default /etc/resolv.conf. */
   resolvConf?: string;
-  /** Cache cap in seconds for positive and negative answers (kubeadm's `cache 30`); default 30. */
+  /**
+   * Cache cap in seconds for positive and negative answers (kubeadm's `cache 30`); default 30,
+   * 0 for no forward cache.
+   */
   cacheTtl?: number;
   cacheEntries?: number;
   /** Per-upstream timeout and overall deadline, ms; defaults 2000 and 5000. */
@@ -63,7 +66,7 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
   const zone = new Zone();
   const metrics = createMetrics();
   let current = options;
-  let built = await handlerOptions(current, zone, metrics, host, port);
+  let built = await clusterHandlerOptions(current, { zone, metrics, host, port });
   const handler = new QueryHandler(built);
   const server = await startDnsServer({
     handler,
@@ -83,7 +86,12 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
     reconfigure: async (settings) => {
       const next = { ...current, ...settings };
       // The port bound at start (which port 0 picked) is the one to keep out of the upstreams.
-      const nextBuilt = await handlerOptions(next, zone, metrics, host, server.port);
+      const nextBuilt = await clusterHandlerOptions(next, {
+        zone,
+        metrics,
+        host,
+        port: server.port,
+      });
       handler.reconfigure(nextBuilt);
       built = nextBuilt;
       current = next;
@@ -92,39 +100,59 @@ export async function startClusterDns(options: ClusterDnsOptions = {}): Promise<
   };
 }
 
-/** Builds the resolver and forwarder for `options`; throws before anything is in use. */
-async function handlerOptions(
-  options: ClusterDnsOptions,
-  zone: Zone,
-  metrics: DnsMetrics,
-  host: string,
-  port: number,
+/** What the settings are built around: the long-lived zone and metrics, and our own address. */
+export interface ClusterParts {
+  zone: Zone;
+  metrics: DnsMetrics;
+  /** The DNS listener's address and port, kept out of the upstreams. */
+  host: string;
+  port: number;
+}
+
+/**
+ * The handler options (resolver, forwarder with its cache) for `settings`, as startClusterDns
+ * and its `reconfigure` build them, for apps that run their own servers and hand the result to
+ * `QueryHandler` or `handler.reconfigure`. Upstreams that are this server itself (its
+ * host:port, one of `nameserverIps`, or loopback when it listens everywhere) are dropped with a
+ * warning; `cacheTtl: 0` forwards without a cache. Throws DnsConfigError or ResolvConfError
+ * before anything is in use.
+ */
+export async function clusterHandlerOptions(
+  settings: ClusterDnsSettings,
+  parts: ClusterParts,
 ): Promise<HandlerOptions & { resolver: Resolver }> {
-  const configured = options.upstreams ?? (await readResolvConf(options.resolvConf)).nameservers;
+  const { zone, metrics, host, port } = parts;
+  const log = settings.log;
+  const configured = settings.upstreams ?? (await readResolvConf(settings.resolvConf)).nameservers;
   // Forwarding to ourselves would loop each query until it times out (CoreDNS's `loop` plugin
   // exists for this: a pod's resolv.conf naming 127.0.0.53 reaches the pod's own port 53).
-  const upstreams = configured.filter((u) => !isSelfUpstream(u, host, port));
+  const upstreams = configured.filter(
+    (u) => !isSelfUpstream(u, host, port, settings.nameserverIps),
+  );
   for (const u of configured)
     if (!upstreams.includes(u))
-      options.log?.('warn', 'dropping an upstream that is this server itself', { upstream: u });
-  const resolver = new Resolver(zone, options);
-  const ttl = options.cacheTtl ?? 30;
+      log?.('warn', 'dropping an upstream that is this server itself', { upstream: u });
+  const resolver = new Resolver(zone, settings);
+  const ttl = settings.cacheTtl ?? 30;
   const forwarder =
     upstreams.length > 0
       ? new Forwarder({
           upstreams,
-          timeoutMs: options.upstreamTimeoutMs,
-          deadlineMs: options.upstreamDeadlineMs,
-          maxConcurrent: options.maxConcurrent,
-          cache: new DnsCache({
-            maxTtl: ttl,
-            maxNegativeTtl: ttl,
-            maxEntries: options.cacheEntries,
-          }),
+          timeoutMs: settings.upstreamTimeoutMs,
+          deadlineMs: settings.upstreamDeadlineMs,
+          maxConcurrent: settings.maxConcurrent,
+          cache:
+            ttl > 0
+              ? new DnsCache({
+                  maxTtl: ttl,
+                  maxNegativeTtl: ttl,
+                  maxEntries: settings.cacheEntries,
+                })
+              : false,
           metrics,
         })
       : undefined;
   if (!forwarder)
-    options.log?.('warn', 'no upstream nameservers: names outside the zone are REFUSED');
-  return { resolver, forwarder, metrics, loadBalance: options.loadBalance, log: options.log };
+    log?.('warn', 'no usable upstream nameservers: names outside the zone are REFUSED');
+  return { resolver, forwarder, metrics, loadBalance: settings.loadBalance, log };
 }

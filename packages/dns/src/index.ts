@@ -82,8 +82,10 @@ export { startTcpServer, type TcpServerOptions } from './tcp-server.js';
 export { startDnsServer, type DnsServer, type DnsServerOptions } from './server.js';
 export { isSelfUpstream } from './self-upstream.js';
 export {
+  clusterHandlerOptions,
   startClusterDns,
   type ClusterDns,
+  type ClusterParts,
   type ClusterDnsOptions,
   type ClusterDnsSettings,
 } from './cluster-dns.js';

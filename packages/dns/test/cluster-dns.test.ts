@@ -4,10 +4,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startClusterDns } from '../src/cluster-dns.js';
+import { clusterHandlerOptions, startClusterDns } from '../src/cluster-dns.js';
 import { RCode, RRType } from '../src/constants.js';
 import { DnsConfigError } from '../src/errors.js';
-import { renderPrometheus } from '../src/metrics.js';
+import { QueryHandler } from '../src/handler.js';
+import { createMetrics, renderPrometheus } from '../src/metrics.js';
+import { decodeMessage } from '../src/wire-decode.js';
+import { Zone } from '../src/zone.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { dig, query, udpAsk } from './net-helpers.js';
 
@@ -114,6 +117,42 @@ describe('startClusterDns', { timeout: 20_000 }, () => {
       expect(await dig(port, '+short', 'web.default.svc.cluster.local')).toBe('192.0.2.1\n');
     } finally {
       await dns.close();
+      await up.close();
+    }
+  });
+
+  it('clusterHandlerOptions: drops upstreams at our nameserver IPs, forwards uncached with cacheTtl 0', async () => {
+    const up = await new FakeUpstream().start();
+    try {
+      const zone = new Zone();
+      const metrics = createMetrics();
+      const warnings: unknown[] = [];
+      const options = await clusterHandlerOptions(
+        {
+          upstreams: [
+            { host: '10.0.0.53', port: 53 },
+            { host: '127.0.0.1', port: up.port },
+          ],
+          nameserverIps: ['10.0.0.53'],
+          cacheTtl: 0,
+          log: (level, _msg, fields) => level === 'warn' && warnings.push(fields?.upstream),
+        },
+        { zone, metrics, host: '0.0.0.0', port: 53 },
+      );
+      expect(warnings).toEqual([{ host: '10.0.0.53', port: 53 }]);
+      const handler = new QueryHandler(options);
+      for (let i = 0; i < 3; i++) {
+        const reply = decodeMessage(
+          (await handler.handle(query('nocache.example', RRType.A), {
+            proto: 'udp',
+            family: 4,
+          })) as Buffer,
+        );
+        expect(reply.answers[0]).toMatchObject({ ttl: 60, address: '192.0.2.1' });
+      }
+      expect(up.seen.get('nocache.example')).toBe(3);
+      expect(metrics.forwardRequests.get({ to: '10.0.0.53:53' })).toBe(0);
+    } finally {
       await up.close();
     }
   });
