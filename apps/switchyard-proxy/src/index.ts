@@ -2,7 +2,14 @@
 // executable is dist/main.js (switchyard-proxy).
 export { BoundedFrequencyRunner, type BoundedRunnerOptions } from './bounded-runner.js';
 export { HealthCheckServers } from './health-check-servers.js';
-export { deleteTable, nftApply, tableIntact } from './nft-table.js';
+export {
+  type TableState,
+  deleteTable,
+  nftApply,
+  tableIntact,
+  tableInventory,
+  tableState,
+} from './nft-table.js';
 export {
   type LogLevel,
   ProxyOptionError,

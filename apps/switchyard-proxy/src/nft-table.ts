@@ -13,19 +13,30 @@ export async function nftApply(text: string, prefix: readonly string[] = []): Pr
   await run([...prefix, 'nft', '-f', '-'], { input: text, timeoutMs: 120_000 });
 }
 
+/** What the periodic look at the kernel found; `unknown` when nft gave no answer in time. */
+export type TableState = 'intact' | 'damaged' | 'unknown';
+
 /**
- * True when the table is there with its dispatch jump in place: the cheap look taken every sync
- * period. A hand-made `nft flush table`/`delete table` (or `flush ruleset`) fails it and the next
- * sync replaces the whole table. Only one base chain is listed, so it costs little at any size.
+ * `intact` when the table is there with its dispatch jump in place: the look taken every sync
+ * period. A hand-made `nft flush table`/`delete table` (or `flush ruleset`) makes it `damaged`
+ * and the next sync replaces the whole table. Only nft's own word counts: an nft that was killed
+ * by the timeout or failed otherwise (a loaded machine) is `unknown`, never a reason for a full
+ * sync of a table that is fine.
  */
+export async function tableState(
+  table: string,
+  prefix: readonly string[] = [],
+): Promise<TableState> {
+  const argv = [...prefix, 'nft', 'list', 'chain', 'inet', table, 'nat-prerouting'];
+  const r = await runUnchecked(argv, { timeoutMs: 30_000 }).catch(() => undefined);
+  if (!r) return 'unknown';
+  if (r.exitCode === 0) return /\bjump services\b/.test(r.stdout) ? 'intact' : 'damaged';
+  return /No such file or directory/.test(r.stderr) ? 'damaged' : 'unknown';
+}
+
+/** True when `tableState` says `intact`. */
 export async function tableIntact(table: string, prefix: readonly string[] = []): Promise<boolean> {
-  const r = await runUnchecked(
-    [...prefix, 'nft', 'list', 'chain', 'inet', table, 'nat-prerouting'],
-    {
-      timeoutMs: 30_000,
-    },
-  );
-  return r.exitCode === 0 && /\bjump services\b/.test(r.stdout);
+  return (await tableState(table, prefix)) === 'intact';
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '@switchyard/proxy-rules';
 import { BoundedFrequencyRunner } from './bounded-runner.js';
 import { HealthCheckServers } from './health-check-servers.js';
-import { nftApply, tableIntact, tableInventory } from './nft-table.js';
+import { nftApply, tableInventory, tableState } from './nft-table.js';
 import { ProgrammingLatency, ages } from './programming-latency.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 
@@ -185,7 +185,12 @@ export class Proxier {
     if (this.checking || !this.syncedOnce || this.needFull)
       return this.checking ?? Promise.resolve();
     this.checking = (async () => {
-      if (await tableIntact(this.opts.table, this.prefix)) return;
+      const state = await tableState(this.opts.table, this.prefix);
+      if (state === 'unknown') {
+        this.log.warn('could not read our table; looking again next sync period');
+        return;
+      }
+      if (state === 'intact') return;
       this.log.warn('our table is missing or was flushed: replacing it', {
         table: this.opts.table,
       });
