@@ -57,10 +57,16 @@ die() {
 # Prints the production package directories of the given workspaces, relative to the repository
 # root: npm's own dependency tree, read without installing anything.
 prod_tree() {
-  local args=()
+  local args=() out err
   for w in "$@"; do args+=(-w "$w"); done
-  (cd "$root" && npm ls --omit=dev --all --parseable "${args[@]}" 2>/dev/null) |
-    sed -n "s|^$root/||p" | sort -u
+  err="$(mktemp)"
+  # npm ls also exits 1 for a tree it finds untidy (extraneous or invalid packages) while still
+  # listing it; that is reported, and a missing package then fails the commands' own checks.
+  out="$(cd "$root" && npm ls --omit=dev --all --parseable "${args[@]}" 2>"$err")" ||
+    echo "image.sh: npm ls reported problems: $(grep -v 'Unknown user config' "$err")" >&2
+  rm -f "$err"
+  [[ -n "$out" ]] || die "npm ls listed nothing for $*"
+  sed -n "s|^$root/||p" <<<"$out" | sort -u
 }
 
 # Copies one workspace package (package.json + dist) from SRC to DST, without what only a compiler
