@@ -74,6 +74,13 @@ server.stdout.on('data', (b) => {
 });
 const nextReport = () =>
   new Promise((resolve) => (reports.length ? resolve(reports.shift()) : waiters.push(resolve)));
+// A server that dies would leave the waits above pending forever: say so and stop.
+server.on('exit', (code, signal) => {
+  if (waiters.length === 0) return;
+  console.log(`the server exited (${signal ?? code}) before reporting`);
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(1);
+});
 const { port } = await nextReport();
 async function cpuSnapshot() {
   server.kill('SIGUSR2');
