@@ -14,7 +14,8 @@ import { upstreamRequest } from './upstream-request.js';
 import type { ResolvedProxyOptions } from './proxy-options.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const CONNECT_ERRORS = new Set([
+/** Error codes that mean the connection to an endpoint was never made (safe to retry). */
+export const CONNECT_ERRORS: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'EHOSTUNREACH',
   'ENETUNREACH',
