@@ -63,6 +63,10 @@ step "installing Switchyard"
 kubectl apply -f "$manifest"
 # switchyard-dns replaces CoreDNS behind the same kube-dns Service.
 kubectl -n kube-system delete deployment coredns --ignore-not-found
+# kind maps ports 80/443 of this machine to the node labelled ingress-ready=true only, so one
+# controller replica should run there (ingress-nginx's kind guide pins it with a nodeSelector;
+# a preference keeps the Deployment's spread over nodes).
+kubectl -n switchyard-ingress patch deployment switchyard-ingress --type=strategic -p '{"spec":{"template":{"spec":{"affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"preference":{"matchExpressions":[{"key":"ingress-ready","operator":"In","values":["true"]}]}}]}}}}}}'
 kubectl wait --for=condition=Ready nodes --all --timeout=300s
 kubectl get -f "$manifest" \
   -o jsonpath='{range .items[*]}{.kind}/{.metadata.name} {.metadata.namespace}{"\n"}{end}' |
