@@ -228,10 +228,12 @@ export class Exchange implements UpstreamUser, ResponseSink {
     if (filtered) {
       // The same object shape Node gives the general handler, so filters behave identically.
       const out: OutgoingHttpHeaders = {};
+      let length: string | undefined;
       for (let i = 0; i < raw.length; i += 2) {
         const k = (raw[i] as string).toLowerCase();
         if (HOP_BY_HOP.has(k) || named?.has(k)) continue;
         const v = raw[i + 1] as string;
+        if (k === 'content-length') length = v;
         const cur = out[k];
         if (cur === undefined) out[k] = k === 'set-cookie' ? [v] : v;
         else if (Array.isArray(cur)) cur.push(v);
@@ -239,6 +241,10 @@ export class Exchange implements UpstreamUser, ResponseSink {
       }
       for (const m of d.responseHeaders) applyHeaderModifier(out, m);
       Object.assign(out, d.extraResponseHeaders);
+      // Framing is ours to write: a filter must not be able to desynchronise the connection.
+      for (const k of HOP_BY_HOP) delete out[k];
+      if (length === undefined) delete out['content-length'];
+      else out['content-length'] = length;
       hasDate = out.date !== undefined;
       lines = headerLines(out);
     } else {

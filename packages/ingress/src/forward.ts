@@ -9,7 +9,7 @@ import { cookieValue } from './backend-picker.js';
 import { BodyLimit, BodyTooLargeError } from './body-limit.js';
 import type { Forward } from './decide.js';
 import { endpointToken, type Endpoint, type EndpointBalancer } from './endpoints.js';
-import { applyHeaderModifier, endToEndHeaders } from './headers.js';
+import { applyHeaderModifier, endToEndHeaders, HOP_BY_HOP } from './headers.js';
 import { upstreamRequest } from './upstream-request.js';
 import type { ResolvedProxyOptions } from './proxy-options.js';
 
@@ -216,6 +216,11 @@ export function forward(
     const out = endToEndHeaders(upRes.headers);
     for (const m of d.responseHeaders) applyHeaderModifier(out, m);
     Object.assign(out, d.extraResponseHeaders);
+    // Framing is Node's to write: a filter must not be able to desynchronise the connection.
+    for (const k of HOP_BY_HOP) delete out[k];
+    const length = upRes.headers['content-length'];
+    if (length === undefined) delete out['content-length'];
+    else out['content-length'] = length;
     if (affinity && ep !== sticky) {
       const cookie = [
         `${affinity.cookieName}=${endpointToken(ep)}`,

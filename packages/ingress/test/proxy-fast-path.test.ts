@@ -107,6 +107,21 @@ beforeAll(async () => {
           backendRefs: [{ name: 'odd', port: 80 }],
         },
         {
+          matches: [{ path: { type: 'PathPrefix', value: '/framing' } }],
+          filters: [
+            {
+              type: 'ResponseHeaderModifier',
+              responseHeaderModifier: {
+                set: [
+                  { name: 'Content-Length', value: '1' },
+                  { name: 'Connection', value: 'close' },
+                ],
+              },
+            },
+          ],
+          backendRefs: [{ name: 'a', port: 80 }],
+        },
+        {
           matches: [{ path: { type: 'PathPrefix', value: '/bad-port' } }],
           backendRefs: [{ name: 'bad', port: 80 }],
         },
@@ -246,6 +261,19 @@ describe('fast path', () => {
       expect(r.headers['x-backend']).toBe('a');
       expect(r.headers.date).toBeDefined();
     }
+  });
+
+  it('a response filter cannot change the framing (Content-Length, Connection)', async () => {
+    const agent = oneConnection();
+    const fast = await send(agent, '/framing');
+    const general = await send(agent, '/framing', 'POST', 'x');
+    const after = await send(agent, '/after');
+    agent.destroy();
+    for (const r of [fast, general]) {
+      expect((JSON.parse(r.body) as Echo).path).toBe('/framing');
+      expect(r.headers['content-length']).toBe(String(Buffer.byteLength(r.body)));
+    }
+    expect(after.status).toBe(200);
   });
 
   it('answers pipelined requests in order, including one that needs Node', async () => {
