@@ -85,14 +85,27 @@ export class Forwarder {
       return failure(RCode.REFUSED);
     }
     this.active++;
-    const p = this.exchange(q, dnssecOk).finally(() => {
-      this.active--;
-      this.inflight.delete(key);
-    });
+    const p = this.exchange(q, dnssecOk)
+      .then((result) => this.remember(key, result))
+      .finally(() => {
+        this.active--;
+        this.inflight.delete(key);
+      });
     this.inflight.set(key, p);
-    const result = await p;
-    if (result.source) this.cache?.set(key, result);
-    return result;
+    return p;
+  }
+
+  /**
+   * Caches an upstream answer and returns it as the cache will serve it: CoreDNS's `cache 30`
+   * caps the TTLs of the reply to a miss too, so the first client and the next one agree.
+   */
+  private remember(key: string, result: ForwardResult): ForwardResult {
+    if (!result.source || !this.cache) return result;
+    this.cache.set(key, result);
+    const stored = this.cache.get(key);
+    if (!stored) return result; // not cacheable (a TTL of 0, no SOA): as the upstream sent it
+    const { stableForMs, expiresInMs } = stored;
+    return { ...stored.answer, source: result.source, stableForMs, expiresInMs };
   }
 
   private async exchange(q: Question, dnssecOk: boolean): Promise<ForwardResult> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DnsCache } from '../src/cache.js';
 import { RCode, RRType } from '../src/constants.js';
 import { Forwarder } from '../src/forwarder.js';
 import { createMetrics } from '../src/metrics.js';
@@ -178,6 +179,19 @@ describe('Forwarder', { timeout: 20_000 }, () => {
     const rs = await Promise.all(Array.from({ length: 5 }, () => f.forward(q('same.example'))));
     expect(rs.every((r) => r.rcode === RCode.NOERROR)).toBe(true);
     expect(up.seen.get('same.example')).toBe(1);
+  });
+
+  it('caps the TTLs of the reply to a miss as it caps cached ones (cache 30)', async () => {
+    const cache = new DnsCache({ maxTtl: 30 });
+    const f = new Forwarder({ upstreams: [{ host: '127.0.0.1', port: up.port }], cache });
+    const miss = await f.forward(q('capped.example'));
+    expect(miss.source).toBe(`127.0.0.1:${up.port}`);
+    expect(miss.answers.length).toBeGreaterThan(0);
+    for (const rr of miss.answers) expect(rr.ttl).toBeLessThanOrEqual(30);
+    const hit = await f.forward(q('capped.example'));
+    expect(hit.source).toBe('cache');
+    expect(hit.answers.map((rr) => rr.ttl)).toEqual(miss.answers.map((rr) => rr.ttl));
+    expect(up.seen.get('capped.example')).toBe(1);
   });
 
   it('refuses beyond maxConcurrent upstream queries', async () => {
