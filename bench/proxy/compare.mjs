@@ -240,7 +240,12 @@ async function ensureServices(n) {
   );
 }
 
-/** `nft monitor` in a node namespace; resolves waiters when a line mentions their address. */
+/**
+ * `nft monitor` in a node namespace; resolves waiters when a line mentions their address. It
+ * listens only after it has read the whole ruleset, seconds at 10k services on a loaded machine:
+ * `ready` resolves once it reports a probe table made in that namespace (a fixed sleep here once
+ * made the first change look lost, though it was in the kernel).
+ */
 function monitor(p) {
   // Rules and set elements: our endpoint changes are map elements, kube-proxy's are rules.
   const child = spawn('ip', ['netns', 'exec', p.node.netns, 'nft', 'monitor'], {
@@ -260,16 +265,31 @@ function monitor(p) {
     for (const line of lines) {
       if (line.startsWith('# ERROR')) lost.push(line);
       for (const [ip, resolve] of waiters) {
-        if (line.includes(`${ip}:`) || line.includes(`${ip} `)) {
+        if (line.includes(`${ip}:`) || line.includes(`${ip} `) || line.endsWith(` ${ip}`)) {
           waiters.delete(ip);
           resolve(now);
         }
       }
     }
   });
+  const probe = 'bench-monitor-probe';
+  const ready = (async () => {
+    for (let attempt = 0; attempt < 120; attempt++) {
+      const heard = new Promise((resolve) => {
+        waiters.set(probe, resolve);
+        setTimeout(() => waiters.delete(probe) && resolve(NaN), 1000);
+      });
+      const ns = ['ip', 'netns', 'exec', p.node.netns, 'nft'];
+      await run([...ns, 'add', 'table', 'inet', probe]);
+      await run([...ns, 'delete', 'table', 'inet', probe]);
+      if (Number.isFinite(await heard)) return;
+    }
+    throw new Error(`nft monitor in ${p.node.netns} never reported the probe`);
+  })();
   return {
     child,
     lost,
+    ready,
     seen: (ip, timeoutMs) =>
       new Promise((resolve) => {
         waiters.set(ip, resolve);
@@ -344,7 +364,7 @@ try {
     running[key] = r.proc;
   }
   const monitors = Object.fromEntries(RUN.map((key) => [key, monitor(proxies[key])]));
-  await sleep(2000);
+  await Promise.all(Object.values(monitors).map((m) => m.ready));
   const lat = Object.fromEntries(RUN.map((key) => [key, []]));
   const loads = [];
   for (let c = 0; c < CHANGES; c++) {
