@@ -2,11 +2,11 @@ import type { BackendObjectReference, HTTPHeaderFilter, HTTPRouteFilter } from '
 import { RouteCompileError } from './errors.js';
 import type { HttpRouteCompileOptions } from './compile-httproute.js';
 import { parseHostPattern } from './host.js';
+import { TOKEN } from './http-text.js';
 import { parseCorsOrigin } from './cors.js';
 import type { CorsPolicy, HeaderModifier, PathModifier, RouteAction, ServiceRef } from './route.js';
 
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Anything that could end a header line or the request line early (tab allowed in values). */
 function hasControl(value: string, allowTab: boolean): boolean {
   for (let i = 0; i < value.length; i++) {

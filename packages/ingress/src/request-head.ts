@@ -1,5 +1,3 @@
-import { TOKEN, trimOws } from './http-text.js';
-
 /** A request the fast path may serve: a complete, bodyless HTTP/1.1 head with nothing unusual. */
 export interface SimpleRequest {
   method: string;
@@ -14,7 +12,13 @@ export interface SimpleRequest {
 }
 
 const REQUEST_LINE = /^(GET|HEAD|DELETE|OPTIONS) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
-const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+/**
+ * One field line in one match: a token name, the colon right after it, optional whitespace, a
+ * value of visible ASCII with inner spaces/tabs (captured trimmed), optional whitespace. CR, LF,
+ * other controls and bytes above 0x7e fail it.
+ */
+const FIELD_LINE =
+  /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[\t ]*((?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?)[\t ]*$/;
 /** Headers that make a request something other than a plain bodyless exchange. */
 const NOT_SIMPLE = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect']);
 
@@ -40,12 +44,10 @@ export function parseSimpleRequest(buf: Buffer, maxHeadBytes: number): SimpleReq
   let close = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
-    const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = line.slice(0, colon);
-    const value = trimOws(line.slice(colon + 1));
-    if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) return undefined;
-    const lower = name.toLowerCase();
+    const field = FIELD_LINE.exec(line);
+    if (!field) return undefined;
+    const value = field[2] as string;
+    const lower = (field[1] as string).toLowerCase();
     if (NOT_SIMPLE.has(lower) || headers[lower] !== undefined) return undefined;
     if (lower === 'connection') {
       const v = value.toLowerCase();

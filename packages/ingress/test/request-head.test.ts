@@ -6,12 +6,13 @@ const parse = (s: string, max = 16 * 1024): ReturnType<typeof parseSimpleRequest
 
 describe('parseSimpleRequest', () => {
   it('reads a plain GET: lower-case names, trimmed values, where the head ends', () => {
-    const head = 'GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nX-Thing:  v \t\r\n\r\n';
+    const head =
+      'GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nX-Thing:  v \t\r\nX-Empty:\r\nX-Inner: a \t b\r\n\r\n';
     const r = parse(`${head}GET /next HTTP/1.1\r\n`);
     expect(r).toEqual({
       method: 'GET',
       url: '/a/b?x=1',
-      headers: { host: 'example.com', 'x-thing': 'v' },
+      headers: { host: 'example.com', 'x-thing': 'v', 'x-empty': '', 'x-inner': 'a \t b' },
       close: false,
       end: head.length,
     });

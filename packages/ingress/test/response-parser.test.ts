@@ -39,7 +39,7 @@ const CHUNKED =
 describe('ResponseParser framing', () => {
   it('Content-Length body, whatever the read boundaries', () => {
     const msg =
-      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nhello';
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: a=1\r\nSet-Cookie:  b=2 ; x \t\r\nX-E:\r\n\r\nhello';
     for (const parts of [[msg], ...splits(msg)]) {
       const r = parse(parts);
       expect(r.heads).toHaveLength(1);
@@ -50,7 +50,9 @@ describe('ResponseParser framing', () => {
         'Set-Cookie',
         'a=1',
         'Set-Cookie',
-        'b=2',
+        'b=2 ; x',
+        'X-E',
+        '',
       ]);
       expect([r.body, r.ended]).toEqual(['hello', [true]]);
     }
