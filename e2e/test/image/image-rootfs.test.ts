@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNetns, run, runUnchecked, sweepStaleNetns, type Netns } from '@switchyard/linux';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IMAGE_SH = join(ROOT, 'scripts/image.sh');
@@ -93,20 +93,18 @@ describe('the assembled image filesystem', () => {
 });
 
 describe("the image's agent installs the CNI artefacts onto a node", () => {
-  let node: Netns;
-  let pod: Netns;
-
-  beforeAll(async () => {
-    node = await createNetns('imgnode');
-    pod = await createNetns('imgpod');
-  });
-  afterAll(async () => {
+  // Fresh per attempt (the e2e project retries once): namespaces, node directory, IPAM store.
+  let node: Netns | undefined;
+  let pod: Netns | undefined;
+  afterEach(async () => {
     await pod?.delete();
     await node?.delete();
   });
 
   it('leaves a shim whose fallback works after the image is gone', async () => {
-    const host = join(work, 'host');
+    node = await createNetns('imgnode');
+    pod = await createNetns('imgpod');
+    const host = mkdtempSync(join(work, 'host-'));
     const binDir = join(host, 'opt/cni/bin');
     const confDir = join(host, 'etc/cni/net.d');
     const home = join(rootfs, 'opt/switchyard');
@@ -148,13 +146,18 @@ describe("the image's agent installs the CNI artefacts onto a node", () => {
     const hidden = `${rootfs}.away`;
     renameSync(rootfs, hidden);
     try {
-      await addAndDelete(binDir, plugin);
+      await addAndDelete(node, pod, binDir, plugin);
     } finally {
       renameSync(hidden, rootfs);
     }
   }, 120_000);
 
-  async function addAndDelete(binDir: string, plugin: object): Promise<void> {
+  async function addAndDelete(
+    node: Netns,
+    pod: Netns,
+    binDir: string,
+    plugin: object,
+  ): Promise<void> {
     const conf = JSON.stringify({ ...plugin, cniVersion: '1.0.0', name: 'switchyard' });
     const cni = (verb: string): Promise<{ exitCode: number; stdout: string; stderr: string }> =>
       node.execUnchecked([join(binDir, 'switchyard')], {
@@ -216,7 +219,7 @@ describe('the real image (where a container engine works)', () => {
       await run(['bash', IMAGE_SH, 'build', ...args], { timeoutMs: 1_500_000 });
       for (const [name, word] of Object.entries(COMMANDS)) {
         const r = await run([engine!, 'run', '--rm', '--network=none', tag, name, '--help']);
-        expect(r.stdout).toMatch(word);
+        expect(r.stdout + r.stderr).toMatch(word);
       }
       const user = await run([engine!, 'run', '--rm', '--network=none', tag, 'id', '-u']);
       expect(user.stdout.trim()).toBe('65532');
