@@ -12,7 +12,10 @@
 # build), and the connectivity suite's CLIENT_IMAGE, SERVER_IMAGE, ... (see connectivity.sh).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# No dirname: the skip below must work with nothing on PATH.
+self="${BASH_SOURCE[0]}"
+[[ "$self" == */* ]] || self="./$self"
+here="$(cd "${self%/*}" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 manifest="$root/deploy/switchyard.yaml"
 
