@@ -64,6 +64,8 @@ describe('e2e/kind/connectivity.sh against the testbed', () => {
     });
     env = {
       PATH: process.env.PATH,
+      // kubectl keeps its discovery cache under $HOME/.kube; without HOME it writes ./.kube.
+      HOME: process.env.HOME,
       KUBECTL: (await findBinaries()).kubectl,
       KUBECONFIG: tb.kubeconfigPath,
       CLIENT_IMAGE: TOOLBOX_IMAGE,
