@@ -10,7 +10,7 @@ import { silentLogger } from '@switchyard/kube';
 import { type Netns, createNetns, sweepStaleNetns } from '@switchyard/linux';
 import type { EndpointSlice, Service } from '@switchyard/proxy-rules';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTable, tableIntact, tableState } from '../src/nft-table.js';
+import { deleteTable, tableIntact, tableInventory, tableState } from '../src/nft-table.js';
 import { Proxier } from '../src/proxier.js';
 import { TRIGGER_TIME_ANNOTATION } from '../src/programming-latency.js';
 
@@ -229,6 +229,11 @@ describe('Proxier in a node namespace', () => {
     await ns.exec(['nft', 'add', 'table', 'inet', 'someone-else']);
     const prefix = ['ip', 'netns', 'exec', ns.name];
     expect(await tableState(TABLE, prefix)).toBe('intact');
+    // What a full sync reads to keep affinity sets: names from our table only.
+    const inventory = await tableInventory(TABLE, prefix);
+    expect(inventory.chains).toContain('services');
+    expect(inventory.maps).toContain('endpoints-v4');
+    expect([...inventory.sets.keys()]).toContain('hairpin-v4');
     // An nft killed before it answered (a loaded machine) is no verdict: no full sync for it.
     expect(await tableState(TABLE, ['timeout', '-s', 'KILL', '0.001', ...prefix])).toBe('unknown');
     await deleteTable(TABLE, prefix);
