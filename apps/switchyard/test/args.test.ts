@@ -88,6 +88,32 @@ describe('switchyard command line', () => {
     expect(parseArgs(['demo'])).toEqual({ kind: 'demo' });
   });
 
+  it('parses explain service against a testbed or any cluster', () => {
+    expect(parseArgs(['explain', 'service', 'web'])).toEqual({
+      kind: 'explain-service',
+      namespace: 'default',
+      service: 'web',
+      from: 'pod',
+    });
+    expect(
+      parseArgs([
+        'explain',
+        'service',
+        'kube-system/kube-dns',
+        '--kubeconfig',
+        '/tmp/kc',
+        '--from',
+        'node',
+      ]),
+    ).toEqual({
+      kind: 'explain-service',
+      namespace: 'kube-system',
+      service: 'kube-dns',
+      from: 'node',
+      kubeconfig: '/tmp/kc',
+    });
+  });
+
   it('help for no arguments', () => {
     expect(parseArgs([])).toEqual({ kind: 'help' });
     expect(parseArgs(['testbed'])).toEqual({ kind: 'help' });
@@ -114,6 +140,9 @@ describe('switchyard command line', () => {
     [['testbed', 'logs', 'a', 'b']],
     [['testbed', 'logs', 'a', '-c']],
     [['testbed', 'logs', '-f', 'a']],
+    [['explain', 'service', 'web', '--name', 'main', '--kubeconfig', '/tmp/kc']],
+    [['explain', 'service', 'web', '--from', 'mars']],
+    [['explain', 'service', '--node', 'n1']],
   ])('rejects %j with a UsageError', (argv) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
   });
