@@ -12,21 +12,10 @@ import { Zone } from '../src/zone.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { fixtureZone, service, slice } from './fixtures.js';
 import { query } from './net-helpers.js';
+import { rng } from './rng.js';
 
 const udp: QueryContext = { proto: 'udp', family: 4 };
 const tcp: QueryContext = { proto: 'tcp', family: 6 };
-
-/** Seeded PRNG (mulberry32) so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomCase(name: string, rand: () => number): string {
   return [...name].map((c) => (rand() < 0.5 ? c.toUpperCase() : c)).join('');

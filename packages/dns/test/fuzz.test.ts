@@ -16,18 +16,7 @@ import {
   udpAsk,
   type TestServer,
 } from './net-helpers.js';
-
-/** Seeded PRNG (mulberry32) so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng.js';
 
 const SEED = 20261121;
 const rand = rng(SEED);
