@@ -305,16 +305,18 @@ describe('the answer cache', { timeout: 20_000 }, () => {
       });
       const ttl = async (): Promise<number | undefined> =>
         decodeMessage(await ask(handler, query('Cached.Example', RRType.A))).answers[0]?.ttl;
-      expect(await ttl()).toBe(60); // fresh from the upstream
-      expect(await ttl()).toBe(30); // forward cache, capped
+      // The upstream says 60; `cache 30` caps the reply to the miss and every cached copy.
+      expect(await ttl()).toBe(30);
+      expect(await ttl()).toBe(30);
       expect(handler.cachedReplies).toBe(1);
       for (let i = 0; i < 5; i++) expect(await ttl()).toBe(30);
       expect(up.seen.get('cached.example')).toBe(1);
       expect(metrics.cacheHits.get({ type: 'success' })).toBe(6);
       const nx = async (): Promise<number | undefined> =>
         decodeMessage(await ask(handler, query('NX.example', RRType.A))).authorities[0]?.ttl;
-      expect(await nx()).toBe(30); // fresh: the SOA's own TTL
-      expect(await nx()).toBe(20); // forward cache: capped at the SOA minimum
+      // The SOA's TTL is 30 and its minimum 20: the negative answer lives 20 s, miss and hit.
+      expect(await nx()).toBe(20);
+      expect(await nx()).toBe(20);
       expect(handler.cachedReplies).toBe(2);
       await new Promise((r) => setTimeout(r, 1100));
       // The same entries, their TTLs counted down in the copies.
