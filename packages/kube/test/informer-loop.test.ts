@@ -2,11 +2,11 @@
 // healthy apiserver rarely does (a malformed event, watches that end at once). Real apiserver
 // behaviour (restart, 410, RBAC, frozen server) is tested in e2e/test/kube.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Informer } from '../src/informer.js';
-import { KubeClient } from '../src/kube-client.js';
+import type { KubeClient } from '../src/kube-client.js';
+import { clientFor } from './client-for.js';
 
 let server: Server | undefined;
 const informers: Informer<V1ConfigMap>[] = [];
@@ -21,20 +21,7 @@ async function serve(
 ): Promise<KubeClient> {
   server = createServer((req, res) => handler(req, res, (req.url ?? '').includes('watch=true')));
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return new KubeClient(kc);
+  return clientFor(server);
 }
 
 function list(res: ServerResponse, names: string[], rv: string): void {

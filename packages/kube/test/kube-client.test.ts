@@ -2,11 +2,10 @@
 // framing (one JSON object per line, chunked at arbitrary points); everything Kubernetes-specific
 // is tested against the real apiserver in e2e/test/kube.
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeApiError, KubeTransportError } from '../src/errors.js';
-import { KubeClient, type WatchEvent } from '../src/kube-client.js';
+import type { KubeClient, WatchEvent } from '../src/kube-client.js';
+import { clientFor } from './client-for.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -17,21 +16,7 @@ afterEach(async () => {
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<KubeClient> {
   server = createServer(handler);
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    // client-node refuses plain HTTP unless TLS verification is explicitly off.
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return new KubeClient(kc);
+  return clientFor(server);
 }
 
 function collect(client: KubeClient): Promise<{ events: WatchEvent[]; err: Error | undefined }> {
