@@ -86,6 +86,26 @@ describe('changeset version', () => {
     );
   });
 
+  it('pins published packages to the new versions of the published packages they use', () => {
+    // A `*` range would let an install pair a package with any future release of its peers.
+    const checked: string[] = [];
+    for (const name of PUBLISHED) {
+      const manifest = JSON.parse(
+        readFileSync(join(tmp, 'packages', name, 'package.json'), 'utf8'),
+      ) as Record<string, Record<string, string> | undefined>;
+      for (const field of ['dependencies', 'devDependencies', 'peerDependencies']) {
+        for (const [dep, range] of Object.entries(manifest[field] ?? {})) {
+          const used = PUBLISHED.find((p) => dep === `@switchyard/${p}`);
+          if (used === undefined) continue;
+          expect(range, `${name} ${field} ${dep}`).toBe(`^${version(join(tmp, 'packages', used))}`);
+          checked.push(`${name} -> ${used}`);
+        }
+      }
+    }
+    expect(checked).toContain('cni-spec -> linux');
+    expect(checked).toContain('ipam -> cni-spec');
+  });
+
   it('leaves private packages alone and consumes the changesets', () => {
     for (const [dir, v] of before) {
       if (PUBLISHED.some((p) => dir === `packages/${p}`)) continue;
