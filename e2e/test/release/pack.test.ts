@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '@switchyard/linux';
 
@@ -64,13 +64,15 @@ describe('published packages', () => {
     for (const name of ['kube', 'testbed']) expect(manifest(name).private, name).toBe(true);
   });
 
-  it('pack only dist (js + .d.ts), README and package.json (linux: its setns addon source)', () => {
+  it('pack dist (js, .d.ts, source maps), the TypeScript sources, README and package.json', () => {
     for (const name of PUBLISHED) {
       const files = packed.get(name)?.files.map((f) => f.path) ?? [];
       const extra = name === 'linux' ? ['native/netns.c'] : [];
       const unexpected = files.filter(
         (f) =>
-          !/^dist\/.+\.(js|d\.ts)$/.test(f) && !['README.md', 'package.json', ...extra].includes(f),
+          !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(f) &&
+          !/^src\/.+\.ts$/.test(f) &&
+          !['README.md', 'package.json', ...extra].includes(f),
       );
       expect(unexpected, name).toEqual([]);
       expect(files, name).toEqual(
@@ -79,13 +81,43 @@ describe('published packages', () => {
           'package.json',
           'dist/index.js',
           'dist/index.d.ts',
+          'dist/index.js.map',
+          'src/index.ts',
           ...extra,
         ]),
       );
       expect(
-        files.filter((f) => /(^|\/)(src|test|out-tsc)\/|\.tsbuildinfo$|\.map$/.test(f)),
+        files.filter((f) => /(^|\/)(test|out-tsc)\/|\.tsbuildinfo$/.test(f)),
         name,
       ).toEqual([]);
+    }
+  });
+
+  it('ship every map a file points at, and every source a map names', () => {
+    for (const name of PUBLISHED) {
+      const dir = join(ROOT, 'packages', name);
+      const files = new Set(packed.get(name)?.files.map((f) => f.path));
+      const missing: string[] = [];
+      let maps = 0;
+      for (const file of files) {
+        if (!/\.(js|d\.ts)$/.test(file)) continue;
+        const ref = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(dir, file), 'utf8'));
+        if (!ref) continue;
+        const map = posix.join(posix.dirname(file), ref[1]!);
+        if (!files.has(map)) missing.push(`${file} -> ${map}`);
+        else {
+          maps++;
+          const { sources } = JSON.parse(readFileSync(join(dir, map), 'utf8')) as {
+            sources: string[];
+          };
+          for (const source of sources) {
+            const path = posix.join(posix.dirname(map), source);
+            if (!files.has(path)) missing.push(`${map} -> ${path}`);
+          }
+        }
+      }
+      expect(missing, name).toEqual([]);
+      expect(maps, name).toBeGreaterThan(1);
     }
   });
 
@@ -133,14 +165,19 @@ describe('published packages', () => {
     );
     // Installed, not linked back into the repository.
     for (const name of PUBLISHED) {
-      expect(
-        existsSync(join(project, 'node_modules', '@switchyard', name, 'dist', 'index.js')),
-        name,
-      ).toBe(true);
-      expect(existsSync(join(project, 'node_modules', '@switchyard', name, 'src')), name).toBe(
-        false,
-      );
+      const installed = join(project, 'node_modules', '@switchyard', name);
+      expect(lstatSync(installed).isSymbolicLink(), name).toBe(false);
+      expect(existsSync(join(installed, 'dist', 'index.js')), name).toBe(true);
+      expect(existsSync(join(installed, 'test')), name).toBe(false);
     }
+    // With --enable-source-maps a user's stack trace names our TypeScript sources, line included.
+    writeFileSync(
+      join(project, 'trace.mjs'),
+      `import { Cidr } from '@switchyard/ipam';\ntry { Cidr.parse('10.0.0.1'); } catch (e) { console.log(e.stack); }\n`,
+    );
+    const trace = await run(['node', '--enable-source-maps', join(project, 'trace.mjs')]);
+    expect(trace.stdout).toMatch(/missing "\/prefix"/);
+    expect(trace.stdout).toMatch(/node_modules\/@switchyard\/ipam\/src\/cidr\.ts:\d+:\d+/);
     // Each import exercises the package a little, so a missing dependency or file would show.
     writeFileSync(
       join(project, 'check.mjs'),
