@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Switchyard on kind, end to end: create a cluster without kindnet and kube-proxy
 # (examples/kind/cluster.yaml), build the image and load it into the nodes, apply
-# deploy/switchyard.yaml, delete CoreDNS's Deployment (its kube-dns Service and coredns ConfigMap
+# deploy/overlays/kind (deploy/switchyard.yaml's sources plus kind's ingress placement), delete CoreDNS's Deployment (its kube-dns Service and coredns ConfigMap
 # stay; switchyard-dns answers behind that Service), then run e2e/kind/connectivity.sh.
 #
 # Where no container engine works (`docker info` fails) or kind is missing, it prints why it
@@ -63,13 +63,10 @@ kind load docker-image "$image" --name "$cluster"
 
 step "installing Switchyard"
 [[ -f "$root/deploy/gateway-api-crds.yaml" ]] && kubectl apply -f "$root/deploy/gateway-api-crds.yaml"
-kubectl apply -f "$manifest"
+# deploy/switchyard.yaml plus kind's placement of the ingress controller (deploy/overlays/kind).
+kubectl apply -k "$root/deploy/overlays/kind"
 # switchyard-dns replaces CoreDNS behind the same kube-dns Service.
 kubectl -n kube-system delete deployment coredns --ignore-not-found
-# kind maps ports 80/443 of this machine to the node labelled ingress-ready=true only, so one
-# controller replica should run there (ingress-nginx's kind guide pins it with a nodeSelector;
-# a preference keeps the Deployment's spread over nodes).
-kubectl -n switchyard-ingress patch deployment switchyard-ingress --type=strategic -p '{"spec":{"template":{"spec":{"affinity":{"nodeAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"preference":{"matchExpressions":[{"key":"ingress-ready","operator":"In","values":["true"]}]}}]}}}}}}'
 kubectl wait --for=condition=Ready nodes --all --timeout=300s
 kubectl get -f "$manifest" \
   -o jsonpath='{range .items[*]}{.kind}/{.metadata.name} {.metadata.namespace}{"\n"}{end}' |

@@ -27,6 +27,21 @@ async function dryRun(
   return tb.kubectl([...base, '-f', '-'], { input: source.input });
 }
 
+interface Workload {
+  kind: string;
+  metadata: { name: string };
+  spec: {
+    template: {
+      spec: {
+        affinity?: {
+          nodeAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: unknown[] };
+          podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown[] };
+        };
+      };
+    };
+  };
+}
+
 /** The objects in kustomize output: each has its top-level `kind:` at column 0. */
 function objectCount(text: string): number {
   return text.match(/^kind: /gm)?.length ?? 0;
@@ -85,14 +100,43 @@ describe('server-side validation', () => {
     expect(left.stderr).toContain('NotFound');
   });
 
-  it('accepts the testbed overlay as kustomize renders it', async () => {
+  it.each(['testbed', 'kind'])('accepts the %s overlay as kustomize renders it', async (o) => {
     const { kubectl } = await findBinaries();
-    const rendered = await runUnchecked([kubectl, 'kustomize', `${DEPLOY}/overlays/testbed`]);
+    const rendered = await runUnchecked([kubectl, 'kustomize', `${DEPLOY}/overlays/${o}`]);
     expect(rendered.exitCode).toBe(0);
     const r = await dryRun({ input: rendered.stdout });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(objectCount(rendered.stdout));
+  });
+
+  it('the kind overlay prefers the ingress-ready node and keeps the anti-affinity', async () => {
+    const { kubectl } = await findBinaries();
+    const rendered = await runUnchecked([kubectl, 'kustomize', `${DEPLOY}/overlays/kind`]);
+    const r = await tb.kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], {
+      input: rendered.stdout,
+    });
+    expect(r.exitCode).toBe(0);
+    const items = (JSON.parse(r.stdout) as { items: Workload[] }).items;
+    const ingress = items.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'switchyard-ingress',
+    );
+    const affinity = ingress?.spec.template.spec.affinity;
+    expect(affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      {
+        weight: 100,
+        preference: {
+          matchExpressions: [{ key: 'ingress-ready', operator: 'In', values: ['true'] }],
+        },
+      },
+    ]);
+    expect(affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(
+      1,
+    );
+    // Only that Deployment differs from what a user applies without the overlay.
+    const plain = await readFile(`${DEPLOY}/switchyard.yaml`, 'utf8');
+    expect(objectCount(rendered.stdout)).toBe(objectCount(plain));
+    expect(plain).not.toContain('ingress-ready');
   });
 
   it.each(APPS)('accepts the %s base (kubectl apply -k)', async (app) => {
