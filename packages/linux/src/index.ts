@@ -94,3 +94,13 @@ export {
   type NftSet,
   type NftTable,
 } from './nft-json.js';
+export { NftNetlink, type NftNetlinkOptions } from './nft-netlink.js';
+export type {
+  NftElement,
+  NftElementOp,
+  NftFamily,
+  NftRuleInfo,
+  NftTableRef,
+  NftValue,
+  NftVerdict,
+} from './nft-netlink-codec.js';
