@@ -1,47 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TlsStore, type CertificatePair } from '@switchyard/ingress';
 import { silentLogger } from '@switchyard/kube';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { makeCert } from '../../../packages/ingress/test/certs.js';
 import { TlsSync } from '../src/tls-sync.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sy-tls-sync-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cert(name: string, sans: string[]): CertificatePair {
-  const key = join(dir, `${name}.key`);
-  const crt = join(dir, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${sans[0]}`,
-      '-addext',
-      `subjectAltName=${sans.map((s) => `DNS:${s}`).join(',')}`,
-      '-keyout',
-      key,
-      '-out',
-      crt,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(crt, 'utf8'), key: readFileSync(key, 'utf8') };
-}
+const a = await makeCert(['a.test', '*.a.test']);
+const b = await makeCert(['b.test']);
 
 describe('TlsSync', () => {
-  const a = cert('a', ['a.test', '*.a.test']);
-  const b = cert('b', ['b.test']);
   const secrets = new Map<string, { pair: CertificatePair; version: string }>([
     ['web/a', { pair: a, version: '1' }],
     ['web/b', { pair: b, version: '1' }],
