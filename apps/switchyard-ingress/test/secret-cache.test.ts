@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, silentLogger } from '@switchyard/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopbackKubeConfig } from '../../../packages/kube/test/client-for.js';
 import { SecretCache } from '../src/secret-cache.js';
 
 // A loopback stand-in for the apiserver: Secrets by name, and a log of the paths asked for.
@@ -29,20 +28,9 @@ beforeAll(async () => {
     res.end(JSON.stringify(s ?? { kind: 'Status', code: 404, reason: 'NotFound' }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  client = new KubeClient(kc);
+  // The built @switchyard/kube client, not the kube tests' clientFor(): SecretCache tells a
+  // missing Secret by `instanceof KubeApiError`, which must be the class the app imports.
+  client = new KubeClient(loopbackKubeConfig(server));
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../src/kube-client.js';
 
-/** A KubeClient for a plain-HTTP test server on loopback that is already listening. */
-export function clientFor(server: Server): KubeClient {
+/** A KubeConfig for a plain-HTTP test server on loopback that is already listening. */
+export function loopbackKubeConfig(server: Server): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     // client-node refuses plain HTTP unless TLS verification is explicitly off.
@@ -19,5 +19,10 @@ export function clientFor(server: Server): KubeClient {
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
-  return new KubeClient(kc);
+  return kc;
+}
+
+/** A KubeClient (this package's source) for a loopback test server that is already listening. */
+export function clientFor(server: Server): KubeClient {
+  return new KubeClient(loopbackKubeConfig(server));
 }
