@@ -26,16 +26,20 @@ export interface Aging {
 }
 
 /**
- * Encoded replies keyed on what they depend on (see SimpleQuery.key), valid for one zone
- * generation: any zone change empties the cache, so answers are never staler than the zone.
+ * Encoded replies keyed on what they depend on (see SimpleQuery.key). Answers from the zone are
+ * valid for one zone generation: any zone change drops them, so they are never staler than the
+ * zone. Forwarded answers (those stored with an `Aging`) do not depend on the zone at all and
+ * stay until they expire, so a cluster whose endpoints churn keeps its external names cached.
  * A hit costs a copy, the ID and question spelling patched in, and the address records
  * shuffled in place, instead of decoding, resolving and encoding again. Bounded by entries
- * and by bytes: past either, the oldest entries go.
+ * and by bytes: past either, the oldest entries go (zone answers first).
  */
 export class AnswerCache<M> {
-  private readonly entries = new Map<string, CachedReply<M>>();
+  private zoneEntries = new Map<string, CachedReply<M>>();
+  private readonly forwarded = new Map<string, CachedReply<M>>();
   private generation = -1;
-  private bytes = 0;
+  private zoneBytes = 0;
+  private forwardedBytes = 0;
 
   /**
    * `maxBytes` bounds memory whatever the replies' sizes (TCP replies from upstream can reach
@@ -47,29 +51,33 @@ export class AnswerCache<M> {
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.zoneEntries.size + this.forwarded.size;
   }
 
   /** The entry for `key` if it is still valid at zone `generation` and time `now()`. */
   get(key: string, generation: number, now: () => number): CachedReply<M> | undefined {
     if (generation !== this.generation) {
-      this.clear();
+      this.zoneEntries = new Map();
+      this.zoneBytes = 0;
       this.generation = generation;
-      return undefined;
     }
-    const e = this.entries.get(key);
+    const z = this.zoneEntries.get(key);
+    if (z !== undefined) return z;
+    const e = this.forwarded.get(key);
     if (e === undefined) return undefined;
-    if (e.expiresAt !== Infinity && now() >= e.expiresAt) {
-      this.remove(key);
+    if (now() >= e.expiresAt) {
+      this.forwarded.delete(key);
+      this.forwardedBytes -= e.bytes.length;
       return undefined;
     }
     return e;
   }
 
   /**
-   * Stores `reply` (just encoded for `q`) if the zone is still at the `generation` the answer
-   * was computed from. `shuffle` records where the address rdata is, so copies can reorder it;
-   * `aging` (forwarded answers) records where the TTLs are, so copies can count them down.
+   * Stores `reply` (just encoded for `q`). A zone answer is kept only if the zone is still at
+   * the `generation` it was computed from; a forwarded one (`aging` given: where its TTLs are,
+   * so copies can count them down) whatever the zone did meanwhile. `shuffle` records where the
+   * address rdata is, so copies can reorder it.
    */
   set(
     q: SimpleQuery,
@@ -79,15 +87,14 @@ export class AnswerCache<M> {
     shuffle: boolean,
     meta: M,
   ): void {
-    if (generation !== this.generation || this.maxEntries <= 0 || reply.length > this.maxBytes)
-      return;
+    if (this.maxEntries <= 0 || reply.length > this.maxBytes) return;
+    if (aging === undefined && generation !== this.generation) return;
     // A reply that lost its question (an encoding failure's SERVFAIL) is not a reusable answer.
     if (reply.length < q.questionEnd || reply.readUInt16BE(4) !== 1) return;
     const layout = recordLayout(reply, q.questionEnd, shuffle, aging !== undefined);
     if (!layout) return;
     this.remove(q.key);
-    this.bytes += reply.length;
-    this.entries.set(q.key, {
+    const entry: CachedReply<M> = {
       bytes: Buffer.from(reply),
       questionEnd: q.questionEnd,
       expiresAt: aging?.expiresAt ?? Infinity,
@@ -95,21 +102,31 @@ export class AnswerCache<M> {
       ttlValues: layout.ttls.map((at) => reply.readUInt32BE(at)),
       ...layout,
       meta,
-    });
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes)
-      this.remove(this.entries.keys().next().value as string);
-  }
-
-  private clear(): void {
-    this.entries.clear();
-    this.bytes = 0;
+    };
+    if (aging === undefined) {
+      this.zoneEntries.set(q.key, entry);
+      this.zoneBytes += reply.length;
+    } else {
+      this.forwarded.set(q.key, entry);
+      this.forwardedBytes += reply.length;
+    }
+    while (this.size > this.maxEntries || this.zoneBytes + this.forwardedBytes > this.maxBytes) {
+      const from = this.zoneEntries.size > 0 ? this.zoneEntries : this.forwarded;
+      this.remove(from.keys().next().value as string);
+    }
   }
 
   private remove(key: string): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    this.bytes -= e.bytes.length;
+    const z = this.zoneEntries.get(key);
+    if (z) {
+      this.zoneEntries.delete(key);
+      this.zoneBytes -= z.bytes.length;
+    }
+    const f = this.forwarded.get(key);
+    if (f) {
+      this.forwarded.delete(key);
+      this.forwardedBytes -= f.bytes.length;
+    }
   }
 }
 

@@ -283,8 +283,9 @@ export class QueryHandler {
       meta.responses.value++;
       meta.duration.observe((performance.now() - d.started) / 1000);
     }
-    // Stored only if the zone did not change while this answer was being worked out.
-    if (reply && fill && o.resolver.generation === fill.generation)
+    // A zone answer is stored only if the zone did not change while it was worked out; a
+    // forwarded one (aging) does not depend on the zone.
+    if (reply && fill && (aging !== undefined || o.resolver.generation === fill.generation))
       fill.cache.set(fill.query, reply, fill.generation, aging, shuffle, meta);
     return reply;
   }

@@ -327,6 +327,37 @@ describe('the answer cache', { timeout: 20_000 }, () => {
       expect(up.seen.get('nx.example')).toBe(1);
     });
 
+    it('keeps forwarded answers through zone changes, while zone answers follow the zone', async () => {
+      const zone = fixtureZone();
+      const handler = new QueryHandler({
+        resolver: new Resolver(zone, { ttl: 30 }),
+        forwarder: new Forwarder({
+          upstreams: [{ host: '127.0.0.1', port: up.port }],
+          cache: new DnsCache({ maxTtl: 30 }),
+        }),
+      });
+      const external = query('churn.example', RRType.A);
+      const inside = query('svc1.testns.svc.cluster.local', RRType.A);
+      const address = async (q: Buffer): Promise<unknown> =>
+        decodeMessage(await ask(handler, q)).answers[0];
+      await ask(handler, external); // the miss: forward cache filled
+      await ask(handler, external); // from the forward cache: stored as an encoded reply
+      expect(await address(inside)).toMatchObject({ address: '10.0.0.1' });
+      expect(handler.cachedReplies).toBe(2);
+      // Endpoint churn: ten zone changes, each followed by both questions. The external name is
+      // answered synchronously from its encoded reply (a trip through the forwarder, even to its
+      // cache, would be a promise).
+      for (let i = 1; i <= 10; i++) {
+        zone.upsertService(service('testns', 'svc1', { clusterIP: `10.0.7.${i}` }));
+        const now = handler.handleNow(external, udp);
+        expect(now).toBeInstanceOf(Buffer);
+        expect(decodeMessage(now as Buffer).answers[0]).toMatchObject({ address: '192.0.2.1' });
+        expect(await address(inside)).toMatchObject({ address: `10.0.7.${i}` });
+      }
+      expect(up.seen.get('churn.example')).toBe(1);
+      expect(handler.cachedReplies).toBe(2);
+    });
+
     it('handleNow answers cluster names and cached replies at once, and waits only for upstreams', async () => {
       const handler = new QueryHandler({
         resolver: new Resolver(fixtureZone()),
