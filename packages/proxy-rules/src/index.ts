@@ -22,7 +22,14 @@ export {
 export { type Outcome, type Packet, type Step, type Trace, trace } from './trace.js';
 export { formatTrace, summary } from './format-trace.js';
 export { type Transaction, renderIncremental } from './nft-diff.js';
-export { type NftLister, type NftRunner, NftSyncer, type SyncResult } from './nft-syncer.js';
+export type { Element, ElementOp, ElementValue } from './element-ops.js';
+export {
+  type ElementApplier,
+  type NftLister,
+  type NftRunner,
+  NftSyncer,
+  type SyncResult,
+} from './nft-syncer.js';
 export type { NodeContext } from './node.js';
 export type { Family } from './ip.js';
 export {

@@ -14,6 +14,7 @@ import {
   ruleCommand,
   tableRef,
 } from './nft-render.js';
+import type { ElementOp } from './element-ops.js';
 import {
   type Chain,
   type DnatElement,
@@ -30,6 +31,12 @@ export interface Transaction {
   full: boolean;
   /** Service ports (`ns/name/proto/port`) whose chains, sets or map elements changed. */
   changed: string[];
+  /**
+   * Set when the transaction is made of set/map element commands only: the same operations in
+   * structured form and in the same order, for a netlink client (an endpoint change is only
+   * this). Absent when it also touches chains, rules or sets, and for full syncs.
+   */
+  elements?: ElementOp[];
 }
 
 /**
@@ -91,6 +98,8 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
   const out: string[] = [];
   const deletes: string[] = [];
   const adds: string[] = [];
+  const deleteOps: ElementOp[] = [];
+  const addOps: ElementOp[] = [];
   for (const [name, m] of next.maps) {
     const before = prev.maps.get(name)!.elements;
     const gone: MapElement[] = [];
@@ -109,8 +118,8 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
         changed.add(el.owner);
       }
     }
-    deletes.push(...elementCommands(next, name, gone, 'delete'));
-    adds.push(...elementCommands(next, name, fresh, 'add'));
+    deletes.push(...elementCommands(next, name, gone, 'delete', deleteOps));
+    adds.push(...elementCommands(next, name, fresh, 'add', addOps));
   }
 
   for (const [name, m] of next.dnatMaps) {
@@ -131,8 +140,8 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
         changed.add(el.owner);
       }
     }
-    deletes.push(...dnatElementCommands(next, name, gone, 'delete'));
-    adds.push(...dnatElementCommands(next, name, fresh, 'add'));
+    deletes.push(...dnatElementCommands(next, name, gone, 'delete', deleteOps));
+    adds.push(...dnatElementCommands(next, name, fresh, 'add', addOps));
   }
 
   for (const family of FAMILIES) {
@@ -142,10 +151,10 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
     });
     const pins = diff(prev.hairpin[family], next.hairpin[family]);
     const cips = diff(prev.clusterIPs[family], next.clusterIPs[family]);
-    deletes.push(...hairpinCommands(next, family, pins.gone, 'delete'));
-    deletes.push(...clusterIpCommands(next, family, cips.gone, 'delete'));
-    adds.push(...hairpinCommands(next, family, pins.fresh, 'add'));
-    adds.push(...clusterIpCommands(next, family, cips.fresh, 'add'));
+    deletes.push(...hairpinCommands(next, family, pins.gone, 'delete', deleteOps));
+    deletes.push(...clusterIpCommands(next, family, cips.gone, 'delete', deleteOps));
+    adds.push(...hairpinCommands(next, family, pins.fresh, 'add', addOps));
+    adds.push(...clusterIpCommands(next, family, cips.fresh, 'add', addOps));
   }
 
   // Order matters: objects exist before anything refers to them, and nothing refers to an
@@ -160,10 +169,12 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
     for (const r of c.rules) out.push(ruleCommand(next, c.name, r));
   out.push(...adds);
   for (const c of removedChains) out.push(`delete chain ${t} ${c.name}`);
+  const elementsOnly = out.length === deletes.length + adds.length;
   return {
     text: out.length ? out.join('\n') + '\n' : '',
     full: false,
     changed: [...changed].sort(),
+    ...(elementsOnly ? { elements: [...deleteOps, ...addOps] } : {}),
   };
 }
 

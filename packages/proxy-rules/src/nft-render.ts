@@ -1,3 +1,10 @@
+import {
+  type Element,
+  type ElementOp,
+  addressValue,
+  dnatElement,
+  mapElement,
+} from './element-ops.js';
 import type { Family } from './ip.js';
 import type {
   Action,
@@ -176,16 +183,29 @@ export function dnatMapCommand(rs: Ruleset, m: DnatMap): string {
   return `add map ${tableRef(rs)} ${m.name} { typeof ${key} . numgen random mod 2 : ${ip} daddr . th dport ; }`;
 }
 
+/*
+ * The element commands below render text and, given an `ops` sink, the same operations in
+ * structured form (one ElementOp per command, in the same order): both come from one loop, so the
+ * netlink path and the nft text cannot drift apart. Full syncs pass no sink and pay nothing.
+ */
+
 export function dnatElementCommands(
   rs: Ruleset,
   map: string,
   elements: readonly DnatElement[],
   op: 'add' | 'delete',
+  ops?: ElementOp[],
 ): string[] {
-  const items = elements.map((e) =>
-    op === 'add' ? `${dnatKeyText(e)} : ${dnatDataText(e)}` : dnatKeyText(e),
+  const add = op === 'add';
+  return elementChunks(
+    rs,
+    map,
+    elements,
+    op,
+    ops,
+    (e) => (add ? `${dnatKeyText(e)} : ${dnatDataText(e)}` : dnatKeyText(e)),
+    (e) => dnatElement(e, add),
   );
-  return setElementCommands(rs, map, items, op);
 }
 
 // Large element lists are split so no single command line grows unbounded.
@@ -196,16 +216,18 @@ export function elementCommands(
   map: string,
   elements: readonly MapElement[],
   op: 'add' | 'delete',
+  ops?: ElementOp[],
 ): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < elements.length; i += ELEMENTS_PER_COMMAND) {
-    const chunk = elements.slice(i, i + ELEMENTS_PER_COMMAND);
-    const items = chunk.map((e) =>
-      op === 'add' ? `${mapKeyText(e.key)} : ${renderVerdict(e.verdict)}` : mapKeyText(e.key),
-    );
-    out.push(`${op} element ${tableRef(rs)} ${map} { ${items.join(', ')} }`);
-  }
-  return out;
+  const add = op === 'add';
+  return elementChunks(
+    rs,
+    map,
+    elements,
+    op,
+    ops,
+    (e) => (add ? `${mapKeyText(e.key)} : ${renderVerdict(e.verdict)}` : mapKeyText(e.key)),
+    (e) => mapElement(e, add),
+  );
 }
 
 /** Adds or deletes `ip . ip` pairs of the hairpin set. */
@@ -214,9 +236,17 @@ export function hairpinCommands(
   family: Family,
   ips: readonly string[],
   op: 'add' | 'delete',
+  ops?: ElementOp[],
 ): string[] {
-  const pairs = ips.map((ip) => `${ip} . ${ip}`);
-  return setElementCommands(rs, hairpinSetName(family), pairs, op);
+  return elementChunks(
+    rs,
+    hairpinSetName(family),
+    ips,
+    op,
+    ops,
+    (ip) => `${ip} . ${ip}`,
+    (ip) => ({ key: [addressValue(ip), addressValue(ip)] }),
+  );
 }
 
 /** Adds or deletes addresses of the cluster-ips set. */
@@ -225,20 +255,33 @@ export function clusterIpCommands(
   family: Family,
   ips: readonly string[],
   op: 'add' | 'delete',
+  ops?: ElementOp[],
 ): string[] {
-  return setElementCommands(rs, clusterIpSetName(family), ips, op);
+  return elementChunks(
+    rs,
+    clusterIpSetName(family),
+    ips,
+    op,
+    ops,
+    (ip) => ip,
+    (ip) => ({ key: [addressValue(ip)] }),
+  );
 }
 
-function setElementCommands(
+function elementChunks<T>(
   rs: Ruleset,
   set: string,
-  items: readonly string[],
+  items: readonly T[],
   op: 'add' | 'delete',
+  ops: ElementOp[] | undefined,
+  text: (item: T) => string,
+  structured: (item: T) => Element,
 ): string[] {
   const out: string[] = [];
   for (let i = 0; i < items.length; i += ELEMENTS_PER_COMMAND) {
     const chunk = items.slice(i, i + ELEMENTS_PER_COMMAND);
-    out.push(`${op} element ${tableRef(rs)} ${set} { ${chunk.join(', ')} }`);
+    out.push(`${op} element ${tableRef(rs)} ${set} { ${chunk.map(text).join(', ')} }`);
+    ops?.push({ op, set, elements: chunk.map(structured) });
   }
   return out;
 }

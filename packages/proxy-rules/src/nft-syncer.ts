@@ -1,3 +1,4 @@
+import type { ElementOp } from './element-ops.js';
 import { type Transaction, renderIncremental } from './nft-diff.js';
 import {
   type TableInventory,
@@ -15,9 +16,17 @@ export type NftRunner = (text: string) => Promise<void>;
  */
 export type NftLister = () => Promise<TableInventory>;
 
+/**
+ * Applies set/map element operations as one atomic transaction without `nft`, e.g.
+ * `(ops) => nftNetlink.applyElements({ family: 'inet', name: table }, ops)`; rejects on failure.
+ */
+export type ElementApplier = (ops: ElementOp[]) => Promise<void>;
+
 export interface SyncResult extends Transaction {
   /** An incremental transaction failed and the full replacement was applied instead. */
   recovered: boolean;
+  /** The element applier carried this transaction (not the runner). */
+  elementsApplied: boolean;
 }
 
 /**
@@ -35,9 +44,15 @@ export class NftSyncer {
   /** The kernel may not hold what the last transaction assumed: replace the table next time. */
   private needsFull = true;
 
+  /**
+   * With an `applier`, a transaction made only of element operations (`Transaction.elements`:
+   * an endpoint change) goes through it; everything else, and every full sync, through `runner`.
+   * A failure of either leads to the same full replacement.
+   */
   constructor(
     private readonly runner: NftRunner,
     private readonly lister?: NftLister,
+    private readonly applier?: ElementApplier,
   ) {}
 
   /** Applies `next` (from `compile()`), incrementally when the previous sync succeeded. */
@@ -85,17 +100,19 @@ export class NftSyncer {
     }
     this.needsFull = false;
     this.applied = next;
-    return { text, full: true, changed: [], recovered: false };
+    return { text, full: true, changed: [], recovered: false, elementsApplied: false };
   }
 
   private async run(tx: Transaction, next: Ruleset): Promise<SyncResult> {
-    if (tx.text === '') return { ...tx, recovered: false };
+    if (tx.text === '') return { ...tx, recovered: false, elementsApplied: false };
+    const viaApplier = this.applier !== undefined && tx.elements !== undefined;
     try {
-      await this.runner(tx.text);
+      if (viaApplier) await this.applier!(tx.elements!);
+      else await this.runner(tx.text);
     } catch {
       // The kernel did not hold what we thought (rules deleted by hand, another writer).
       return { ...(await this.resync(next)), recovered: true };
     }
-    return { ...tx, recovered: false };
+    return { ...tx, recovered: false, elementsApplied: viaApplier };
   }
 }

@@ -1,6 +1,7 @@
 import { categorizeEndpoints } from './categorize.js';
 import { type CompileOptions, compile } from './compile.js';
 import { type HealthCheck, healthChecks } from './health-checks.js';
+import type { ElementOp } from './element-ops.js';
 import type { EndpointSlice, NodeInfo, Service } from './model.js';
 import type { NodeContext } from './node.js';
 import { SERVICE_NAME_LABEL } from './model.js';
@@ -148,15 +149,17 @@ export class ProxyRules {
     this.dirty.clear();
     const tx = renderIncremental(before, after);
     const hairpin: string[] = [];
+    const hairpinOps: ElementOp[] = [];
     for (const family of FAMILIES) {
       const ips = [...touched[family]];
       const gone = ips.filter((ip) => wasPresent[family].has(ip) && !present(family, ip));
       const fresh = ips.filter((ip) => !wasPresent[family].has(ip) && present(family, ip));
-      hairpin.push(...hairpinCommands(this.current, family, gone, 'delete'));
-      hairpin.push(...hairpinCommands(this.current, family, fresh, 'add'));
+      hairpin.push(...hairpinCommands(this.current, family, gone, 'delete', hairpinOps));
+      hairpin.push(...hairpinCommands(this.current, family, fresh, 'add', hairpinOps));
     }
     const text = tx.text + (hairpin.length ? hairpin.join('\n') + '\n' : '');
-    return this.result({ ...tx, text }, changes);
+    const elements = tx.elements && { elements: [...tx.elements, ...hairpinOps] };
+    return this.result({ ...tx, text, ...elements }, changes);
   }
 
   private rebuild(): Commit {

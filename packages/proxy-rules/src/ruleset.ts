@@ -74,6 +74,10 @@ export interface Chain {
 export type Verdict =
   { kind: 'goto' | 'jump'; chain: string } | { kind: 'drop' | 'reject' | 'return' | 'accept' };
 
+/** What a verdict-map element can hold (`reject` is a statement, not a verdict). */
+export type MapVerdict =
+  { kind: 'goto' | 'jump'; chain: string } | { kind: 'drop' | 'return' | 'accept' };
+
 export type Match =
   | { kind: 'nfproto'; family: Family }
   | { kind: 'ctStateNew' }
@@ -137,7 +141,7 @@ export interface VerdictMap {
 
 export interface MapElement {
   key: MapKey;
-  verdict: Verdict;
+  verdict: MapVerdict;
   /** The service port it belongs to (`ns/name/proto/port`). */
   owner: string;
 }

@@ -11,6 +11,7 @@ import {
   type Match,
   type Rule,
   type RuleParts,
+  type MapVerdict,
   type Verdict,
   dnatKeyText,
   mapKeyText,
@@ -25,7 +26,7 @@ import {
 } from './service-ports.js';
 import { CHAIN, PICK_MAX, type PickKind, dnatMapName, mapName, pickChainName } from './skeleton.js';
 
-const goto = (chain: string): Verdict => ({ kind: 'goto', chain });
+const goto = (chain: string): MapVerdict => ({ kind: 'goto', chain });
 
 /**
  * From this many endpoints on, one `numgen random mod N vmap { ... }` rule picks the endpoint
@@ -56,7 +57,7 @@ export function addServicePort(
     serviceChainName(kind, key, family);
   const addChain = (name: string, rules: Rule[]): void =>
     void rs.chains.set(name, { name, owner: key, rules });
-  const element = (kind: Parameters<typeof mapName>[0], k: MapKey, v: Verdict): void => {
+  const element = (kind: Parameters<typeof mapName>[0], k: MapKey, v: MapVerdict): void => {
     const name = mapName(kind, family);
     let map = rs.maps.get(name);
     if (!map) {
@@ -80,8 +81,8 @@ export function addServicePort(
   const hasExternal = cat.hasAny && (!sp.externalPolicyLocal || cat.local.length > 0);
   const usesExternalChain = cat.hasAny && externallyAccessible(sp);
   // No endpoint anywhere: REJECT; a Local policy without a local endpoint: DROP.
-  const internalFallback: Verdict = cat.hasAny ? { kind: 'drop' } : goto(CHAIN.reject);
-  const externalFallback: Verdict = cat.hasAny ? { kind: 'drop' } : goto(CHAIN.reject);
+  const internalFallback: MapVerdict = cat.hasAny ? { kind: 'drop' } : goto(CHAIN.reject);
+  const externalFallback: MapVerdict = cat.hasAny ? { kind: 'drop' } : goto(CHAIN.reject);
 
   const ipKey = (ip: string): MapKey => ({ ip, proto: sp.protocol, port: sp.port });
   rs.clusterIPs[family].set(sp.clusterIP, `${sp.namespace}/${sp.name}`);
@@ -223,7 +224,7 @@ export function usesOwnChains(sp: ServicePortInfo, cat: CategorizedEndpoints): b
 function addFirewall(
   sp: ServicePortInfo,
   node: NodeContext,
-  element: (kind: 'firewall-ips', k: MapKey, v: Verdict) => void,
+  element: (kind: 'firewall-ips', k: MapKey, v: MapVerdict) => void,
   addChain: (name: string, rules: Rule[]) => void,
 ): void {
   if (sp.loadBalancerIPs.length === 0 || sp.sourceRanges.length === 0) return;

@@ -23,7 +23,7 @@ describe('renderIncremental', () => {
   it('is empty when nothing changed', () => {
     const a = compile(many(20)).ruleset;
     const b = compile(many(20)).ruleset;
-    expect(renderIncremental(a, b)).toEqual({ text: '', full: false, changed: [] });
+    expect(renderIncremental(a, b)).toEqual({ text: '', full: false, changed: [], elements: [] });
   });
 
   it('one endpoint change touches only that service: its endpoint-map element and the hairpin pair', () => {
@@ -35,6 +35,28 @@ describe('renderIncremental', () => {
       'delete element inet switchyard-proxy hairpin-v4 { 10.246.0.7 . 10.246.0.7 }',
       'add element inet switchyard-proxy endpoints-v4 { 10.96.0.7 . tcp . 80 . 1 : 10.245.0.1 . 8080 }',
       'add element inet switchyard-proxy hairpin-v4 { 10.245.0.1 . 10.245.0.1 }',
+    ]);
+    // The same four commands in structured form, in the same order (what goes over netlink).
+    const v4 = (value: string) => ({ type: 'ipv4_addr', value }) as const;
+    const key = [
+      v4('10.96.0.7'),
+      { type: 'inet_proto', value: 6 },
+      { type: 'inet_service', value: 80 },
+      { type: 'integer', value: 1 },
+    ];
+    expect(tx.elements).toEqual([
+      { op: 'delete', set: 'endpoints-v4', elements: [{ key }] },
+      {
+        op: 'delete',
+        set: 'hairpin-v4',
+        elements: [{ key: [v4('10.246.0.7'), v4('10.246.0.7')] }],
+      },
+      {
+        op: 'add',
+        set: 'endpoints-v4',
+        elements: [{ key, data: [v4('10.245.0.1'), { type: 'inet_service', value: 8080 }] }],
+      },
+      { op: 'add', set: 'hairpin-v4', elements: [{ key: [v4('10.245.0.1'), v4('10.245.0.1')] }] },
     ]);
   });
 
@@ -76,7 +98,10 @@ describe('renderIncremental', () => {
       ),
     ).ruleset;
     const b = compile(model([affine(0)], [slice('s0', [ep('10.244.0.0')])])).ruleset;
-    const lines = renderIncremental(a, b).text.trim().split('\n');
+    const tx = renderIncremental(a, b);
+    // Chains change too: no structured element-only form, so the whole text goes to nft.
+    expect(tx.elements).toBeUndefined();
+    const lines = tx.text.trim().split('\n');
     const del = lines.findIndex(
       (l) => l.startsWith('delete element') && l.includes('10.96.0.1 . tcp . 80'),
     );
@@ -90,10 +115,25 @@ describe('renderIncremental', () => {
   it('losing all endpoints swaps the dispatch element for a REJECT element', () => {
     const a = compile(many(1)).ruleset;
     const b = compile(model([service('s0', { clusterIP: '10.96.0.0' })], [])).ruleset;
-    const text = renderIncremental(a, b).text;
+    const tx = renderIncremental(a, b);
+    const text = tx.text;
     expect(text).toContain(
       'delete element inet switchyard-proxy service-ips-v4 { 10.96.0.0 . tcp . 80 }',
     );
+    expect(tx.elements).toContainEqual({
+      op: 'add',
+      set: 'no-endpoint-services-v4',
+      elements: [
+        {
+          key: [
+            { type: 'ipv4_addr', value: '10.96.0.0' },
+            { type: 'inet_proto', value: 6 },
+            { type: 'inet_service', value: 80 },
+          ],
+          data: { kind: 'goto', chain: 'reject-chain' },
+        },
+      ],
+    });
     expect(text).toContain(
       'add element inet switchyard-proxy no-endpoint-services-v4 { 10.96.0.0 . tcp . 80 : goto reject-chain }',
     );
@@ -105,6 +145,7 @@ describe('renderIncremental', () => {
       compile(many(2), { masqueradeMark: 0x8000 }).ruleset,
     );
     expect(tx.full).toBe(true);
+    expect(tx.elements).toBeUndefined();
     expect(tx.text).toMatch(
       /^add table inet switchyard-proxy\ndelete table inet switchyard-proxy\n/,
     );

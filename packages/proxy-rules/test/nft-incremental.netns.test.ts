@@ -1,4 +1,4 @@
-import { type Netns, sweepStaleNetns, withNetns } from '@switchyard/linux';
+import { sweepStaleNetns, withNetns } from '@switchyard/linux';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile.js';
 import type { ProxyModel } from '../src/model.js';
@@ -7,7 +7,7 @@ import { renderFullSync } from '../src/nft-render.js';
 import { ProxyRules } from '../src/proxy-state.js';
 import { NODE, ep, model, service, slice } from './fixtures.js';
 import { type EventWorld, prng, randomEvent } from './random-events.js';
-import { nft } from './topology.js';
+import { nft, tableListing } from './topology.js';
 
 // Incremental transactions must leave the kernel exactly where a full sync of the same model
 // would: one namespace follows the chain of incremental updates, the other loads each state
@@ -72,21 +72,6 @@ const STATES: ProxyModel[] = [
   model([], []),
 ];
 
-async function listing(ns: Netns): Promise<string[]> {
-  const { stdout } = await ns.exec(['nft', '-j', 'list', 'table', 'inet', 'switchyard-proxy']);
-  const items = (JSON.parse(stdout) as { nftables: Record<string, Record<string, unknown>>[] })
-    .nftables;
-  return items
-    .filter((o) => !('metainfo' in o) && !('table' in o))
-    .map((o) => {
-      const [kind, body] = Object.entries(o)[0]!;
-      const { handle: _h, elem, ...rest } = body as { handle?: number; elem?: unknown[] };
-      const sorted = elem ? { elem: elem.map((e) => JSON.stringify(e)).sort() } : {};
-      return JSON.stringify({ kind, ...rest, ...sorted });
-    })
-    .sort();
-}
-
 describe('ProxyRules transactions in the kernel', () => {
   it('60 random events applied one commit at a time end where a full load does', async () => {
     const rand = prng(7);
@@ -102,7 +87,7 @@ describe('ProxyRules transactions in the kernel', () => {
       }
       const full = compile(model([...world.services.values()], [...world.slices.values()]));
       await nft(ref, renderFullSync(full.ruleset));
-      expect(await listing(ns)).toEqual(await listing(ref));
+      expect(await tableListing(ns)).toEqual(await tableListing(ref));
     });
   });
 });
@@ -175,7 +160,7 @@ describe('incremental transactions in the kernel', () => {
         expect(tx.text).not.toBe('');
         await nft(inc, tx.text);
         await nft(full, renderFullSync(next));
-        expect(await listing(inc)).toEqual(await listing(full));
+        expect(await tableListing(inc)).toEqual(await tableListing(full));
       }
     });
   });

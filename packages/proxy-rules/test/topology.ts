@@ -167,3 +167,22 @@ export async function connect(
 export async function nft(ns: Netns, text: string): Promise<void> {
   await ns.exec(['nft', '-f', '-'], { input: text });
 }
+
+/**
+ * Our table as `nft -j list table` reports it, comparable across namespaces and across full
+ * replacements: handles dropped, elements and objects sorted.
+ */
+export async function tableListing(ns: Netns): Promise<string[]> {
+  const { stdout } = await ns.exec(['nft', '-j', 'list', 'table', 'inet', 'switchyard-proxy']);
+  const items = (JSON.parse(stdout) as { nftables: Record<string, Record<string, unknown>>[] })
+    .nftables;
+  return items
+    .filter((o) => !('metainfo' in o) && !('table' in o))
+    .map((o) => {
+      const [kind, body] = Object.entries(o)[0]!;
+      const { handle: _h, elem, ...rest } = body as { handle?: number; elem?: unknown[] };
+      const sorted = elem ? { elem: elem.map((e) => JSON.stringify(e)).sort() } : {};
+      return JSON.stringify({ kind, ...rest, ...sorted });
+    })
+    .sort();
+}
