@@ -1,14 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import {
-  KubeConfig,
-  type V1ConfigMap,
-  type V1EndpointSlice,
-  type V1Namespace,
-  type V1Pod,
-  type V1Service,
+import type {
+  V1ConfigMap,
+  V1EndpointSlice,
+  V1Namespace,
+  V1Pod,
+  V1Service,
 } from '@kubernetes/client-node';
 import { renderPrometheus, startDnsServer, type DnsServer } from '@switchyard/dns';
-import { Informer, KubeClient, Registry, type Logger, type ResourceRef } from '@switchyard/kube';
+import {
+  Informer,
+  KubeClient,
+  Registry,
+  loadKubeConfig,
+  type Logger,
+  type ResourceRef,
+} from '@switchyard/kube';
 import { KUBEADM_DEFAULTS, corefileConfig, type DnsConfig } from './dns-config.js';
 import { DnsRuntime } from './dns-runtime.js';
 import type { Flags } from './flags.js';
@@ -37,10 +43,7 @@ type ZoneFeed<T> = { upsert: (o: T) => void; remove: (o: T) => void };
 export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<SwitchyardDns> {
   const dnsLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, f?: object): void =>
     logger[level](msg, f as Record<string, unknown>);
-  const kc = new KubeConfig();
-  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-  else kc.loadFromDefault();
-  const client = new KubeClient(kc);
+  const client = new KubeClient(await loadKubeConfig(flags.kubeconfig, 'default'));
   const registry = new Registry();
   const reloads = registry.counter(
     'coredns_reload_failed_total',
@@ -74,14 +77,8 @@ export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<
     feed: ZoneFeed<T>,
     extra: { fieldSelector?: string } = {},
   ): Informer<T> => {
-    const inf = new Informer<T>({
-      client,
-      resource,
-      name,
-      logger: logger.child({ informer: name }),
-      metrics: registry,
-      ...extra,
-    });
+    // The informer adds `informer: name` to its own log lines.
+    const inf = new Informer<T>({ client, resource, name, logger, metrics: registry, ...extra });
     const guarded =
       (fn: (o: T) => void) =>
       (o: T): void => {
@@ -163,7 +160,7 @@ export async function startSwitchyardDns(flags: Flags, logger: Logger): Promise<
       resource: { version: 'v1', plural: 'configmaps', namespace },
       fieldSelector: `metadata.name=${name}`,
       name: 'corefile',
-      logger: logger.child({ informer: 'corefile' }),
+      logger,
       metrics: registry,
     });
     // Only a changed Corefile is applied: a reload rebuilds the forwarder, which empties the

@@ -1,7 +1,20 @@
 import { parseUpstream, type PodMode } from '@switchyard/dns';
-import type { LogLevel } from '@switchyard/kube';
+import {
+  FlagError,
+  appendTo,
+  field,
+  listenPort,
+  logLevel,
+  oneOf,
+  parseFlagTable,
+  switchFlag,
+  text,
+  valueFlag,
+  wholeNumber,
+  type FlagTable,
+  type LogLevel,
+} from '@switchyard/kube';
 import type { DnsConfig } from './dns-config.js';
-import { FlagError } from './errors.js';
 
 /** Where the Corefile comes from: a ConfigMap (watched), a file (read once), or none. */
 export type CorefileSource =
@@ -41,11 +54,49 @@ export const USAGE = `usage: switchyard-dns [flags]
   --nameserver-ip IP       (repeatable) this server's address for ns.dns.<zone>
   --log-level debug|info|warn|error`;
 
-const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
+const ttl = wholeNumber(0, 3600);
+const cacheTtl = wholeNumber(0, 86400);
+const podMode = oneOf<PodMode>(['insecure', 'verified', 'disabled']);
+
+const FLAGS: FlagTable<Flags> = {
+  '--host': field('host', text),
+  '--http-host': field('httpHost', text),
+  '--dns-port': field('dnsPort', listenPort),
+  '--health-port': field('healthPort', listenPort),
+  '--ready-port': field('readyPort', listenPort),
+  '--metrics-port': field('metricsPort', listenPort),
+  '--kubeconfig': field('kubeconfig', text),
+  '--configmap': valueFlag((f, v, flag) => {
+    const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(v);
+    if (!m) throw new FlagError(flag, `expected NAMESPACE/NAME, got ${v}`);
+    f.corefile = { configMap: { namespace: m[1]!, name: m[2]! } };
+  }),
+  '--corefile': valueFlag((f, v) => (f.corefile = { file: v })),
+  '--no-corefile': switchFlag((f) => (f.corefile = { none: true })),
+  '--zone': valueFlag((f, v) => (f.overrides.zone = v.toLowerCase().replace(/\.$/, ''))),
+  '--ttl': valueFlag((f, v, flag) => (f.overrides.ttl = ttl(flag, v))),
+  '--cache-ttl': valueFlag((f, v, flag) => (f.overrides.cacheTtl = cacheTtl(flag, v))),
+  '--pods': valueFlag((f, v, flag) => (f.overrides.podMode = podMode(flag, v))),
+  '--upstream': valueFlag((f, v, flag) => {
+    let up;
+    try {
+      up = parseUpstream(v);
+    } catch (e) {
+      throw new FlagError(flag, (e as Error).message);
+    }
+    const o = f.overrides;
+    const prev = o.forward && 'upstreams' in o.forward ? o.forward.upstreams : [];
+    o.forward = { upstreams: [...prev, up] };
+  }),
+  '--resolv-conf': valueFlag((f, v) => (f.overrides.forward = { resolvConf: v })),
+  '--no-loadbalance': switchFlag((f) => (f.overrides.loadBalance = false)),
+  '--nameserver-ip': appendTo('nameserverIps', text),
+  '--log-level': field('logLevel', logLevel),
+};
 
 /** Parses `--flag value` and `--flag=value`; throws FlagError for anything unknown or malformed. */
 export function parseFlags(argv: readonly string[]): Flags {
-  const flags: Flags = {
+  return parseFlagTable(argv, FLAGS, {
     host: '0.0.0.0',
     dnsPort: 53,
     healthPort: 8080,
@@ -56,109 +107,5 @@ export function parseFlags(argv: readonly string[]): Flags {
     overrides: {},
     nameserverIps: [],
     logLevel: 'info',
-  };
-  const o = flags.overrides;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new FlagError(name, 'needs a value');
-      return v;
-    };
-    switch (name) {
-      case '--host':
-        flags.host = value();
-        break;
-      case '--http-host':
-        flags.httpHost = value();
-        break;
-      case '--dns-port':
-        flags.dnsPort = port(name, value());
-        break;
-      case '--health-port':
-        flags.healthPort = port(name, value());
-        break;
-      case '--ready-port':
-        flags.readyPort = port(name, value());
-        break;
-      case '--metrics-port':
-        flags.metricsPort = port(name, value());
-        break;
-      case '--kubeconfig':
-        flags.kubeconfig = value();
-        break;
-      case '--configmap': {
-        const v = value();
-        const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(v);
-        if (!m) throw new FlagError(name, `expected NAMESPACE/NAME, got ${v}`);
-        flags.corefile = { configMap: { namespace: m[1]!, name: m[2]! } };
-        break;
-      }
-      case '--corefile':
-        flags.corefile = { file: value() };
-        break;
-      case '--no-corefile':
-        flags.corefile = { none: true };
-        break;
-      case '--zone':
-        o.zone = value().toLowerCase().replace(/\.$/, '');
-        break;
-      case '--ttl':
-        o.ttl = whole(name, value(), 3600);
-        break;
-      case '--cache-ttl':
-        o.cacheTtl = whole(name, value(), 86400);
-        break;
-      case '--pods': {
-        const v = value();
-        if (v !== 'insecure' && v !== 'verified' && v !== 'disabled')
-          throw new FlagError(name, `must be insecure, verified or disabled, got ${v}`);
-        o.podMode = v satisfies PodMode;
-        break;
-      }
-      case '--upstream': {
-        const v = value();
-        let up;
-        try {
-          up = parseUpstream(v);
-        } catch (e) {
-          throw new FlagError(name, (e as Error).message);
-        }
-        const prev = o.forward && 'upstreams' in o.forward ? o.forward.upstreams : [];
-        o.forward = { upstreams: [...prev, up] };
-        break;
-      }
-      case '--resolv-conf':
-        o.forward = { resolvConf: value() };
-        break;
-      case '--no-loadbalance':
-        o.loadBalance = false;
-        break;
-      case '--nameserver-ip':
-        flags.nameserverIps.push(value());
-        break;
-      case '--log-level': {
-        const v = value();
-        if (!LEVELS.includes(v)) throw new FlagError(name, `must be one of ${LEVELS.join(', ')}`);
-        flags.logLevel = v as LogLevel;
-        break;
-      }
-      default:
-        throw new FlagError(name, 'unknown flag');
-    }
-  }
-  return flags;
-}
-
-function whole(flag: string, text: string, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) > max)
-    throw new FlagError(flag, `must be a whole number from 0 to ${max}, got ${text}`);
-  return Number(text);
-}
-
-function port(flag: string, text: string): number {
-  return whole(flag, text, 65535);
+  });
 }

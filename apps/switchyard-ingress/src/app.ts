@@ -1,11 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  KubeConfig,
-  type V1EndpointSlice,
-  type V1Namespace,
-  type V1Service,
-} from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Namespace, V1Service } from '@kubernetes/client-node';
 import {
   RouteTable,
   Router,
@@ -21,6 +16,7 @@ import {
   KubeClient,
   LeaderElector,
   Registry,
+  loadKubeConfig,
   patchStatus,
   startHealthServer,
   type HealthServer,
@@ -60,10 +56,7 @@ export async function startSwitchyardIngress(
   flags: Flags,
   logger: Logger,
 ): Promise<SwitchyardIngress> {
-  const kc = new KubeConfig();
-  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-  else kc.loadFromDefault();
-  const client = new KubeClient(kc);
+  const client = new KubeClient(await loadKubeConfig(flags.kubeconfig, 'default'));
   const registry = new Registry();
   const requests = registry.counter(
     'switchyard_ingress_requests_total',
@@ -104,13 +97,8 @@ export async function startSwitchyardIngress(
   let schedule: () => void = () => undefined;
   const informers: Informer<object>[] = [];
   const informer = <T extends object>(name: string, resource: ResourceRef): Informer<T> => {
-    const inf = new Informer<T>({
-      client,
-      resource,
-      name,
-      logger: logger.child({ informer: name }),
-      metrics: registry,
-    });
+    // The informer adds `informer: name` to its own log lines.
+    const inf = new Informer<T>({ client, resource, name, logger, metrics: registry });
     for (const ev of ['add', 'update', 'delete'] as const) inf.on(ev, () => schedule());
     informers.push(inf as unknown as Informer<object>);
     return inf;

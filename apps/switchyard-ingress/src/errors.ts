@@ -1,10 +1,2 @@
-/** A command-line flag that is unknown, missing its value, or has a bad one. */
-export class FlagError extends Error {
-  override readonly name = 'FlagError';
-  constructor(
-    readonly flag: string,
-    message: string,
-  ) {
-    super(`${flag}: ${message}`);
-  }
-}
+// One FlagError for every Switchyard command line (the flags are read by @switchyard/kube).
+export { FlagError } from '@switchyard/kube';

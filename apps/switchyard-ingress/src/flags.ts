@@ -1,6 +1,19 @@
 import { isIP } from 'node:net';
-import type { LogLevel } from '@switchyard/kube';
-import { FlagError } from './errors.js';
+import {
+  FlagError,
+  appendTo,
+  field,
+  ipAddress,
+  logLevel,
+  parseFlagTable,
+  port,
+  text,
+  wholeNumber,
+  type FlagEnv,
+  type FlagReader,
+  type FlagTable,
+  type LogLevel,
+} from '@switchyard/kube';
 
 export interface Flags {
   /** Address the proxy listens on. */
@@ -52,126 +65,64 @@ export const USAGE = `usage: switchyard-ingress [flags]
   --shutdown-delay MS         unready this long before closing on SIGTERM (5000)
   --log-level debug|info|warn|error`;
 
-const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
+/** A controller name is a domain-prefixed path (`example.net/gateway-controller`). */
+const controllerName: FlagReader<string> = (flag, value) => {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(value))
+    throw new FlagError(flag, `must be DOMAIN/PATH, got ${value}`);
+  return value;
+};
+
+const FLAGS: FlagTable<Flags> = {
+  '--host': field('host', text),
+  '--http-port': field('httpPort', port),
+  '--https-port': field('httpsPort', port),
+  '--public-http-port': field('publicHttpPort', port),
+  '--public-https-port': field('publicHttpsPort', port),
+  '--health-host': field('healthHost', text),
+  '--health-port': field('healthPort', port),
+  '--kubeconfig': field('kubeconfig', text),
+  '--ingress-controller': field('ingressController', controllerName),
+  '--gateway-controller': field('gatewayController', controllerName),
+  '--publish-address': appendTo('publishAddresses', ipAddress),
+  '--election-namespace': field('electionNamespace', text, 'POD_NAMESPACE'),
+  '--election-name': field('electionName', text),
+  '--identity': field('identity', text, 'POD_NAME'),
+  '--secret-resync': field('secretResyncSeconds', wholeNumber(1, 86400)),
+  '--shutdown-delay': field('shutdownDelayMs', wholeNumber(0, 600_000)),
+  '--log-level': field('logLevel', logLevel),
+};
 
 /**
  * Parses `--flag value` and `--flag=value` over defaults taken from `env` (the downward API
  * variables of the Deployment); throws FlagError for anything unknown or malformed.
  */
-export function parseFlags(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = {},
-): Flags {
-  const flags: Flags = {
-    host: '0.0.0.0',
-    httpPort: 80,
-    httpsPort: 443,
-    publicHttpPort: 80,
-    publicHttpsPort: 443,
-    healthHost: '0.0.0.0',
-    healthPort: 10254,
-    ingressController: 'switchyard.dev/ingress-controller',
-    gatewayController: 'switchyard.dev/gateway-controller',
-    publishAddresses: [],
-    electionNamespace: env['POD_NAMESPACE'] || 'default',
-    electionName: 'switchyard-ingress-status',
-    identity: env['POD_NAME'] || `${env['HOSTNAME'] ?? 'switchyard-ingress'}-${process.pid}`,
-    secretResyncSeconds: 30,
-    shutdownDelayMs: 5000,
-    logLevel: 'info',
-  };
-  const published: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new FlagError(name, 'needs a value');
-      return v;
-    };
-    switch (name) {
-      case '--host':
-        flags.host = value();
-        break;
-      case '--http-port':
-        flags.httpPort = port(name, value());
-        break;
-      case '--https-port':
-        flags.httpsPort = port(name, value());
-        break;
-      case '--public-http-port':
-        flags.publicHttpPort = port(name, value());
-        break;
-      case '--public-https-port':
-        flags.publicHttpsPort = port(name, value());
-        break;
-      case '--health-host':
-        flags.healthHost = value();
-        break;
-      case '--health-port':
-        flags.healthPort = port(name, value());
-        break;
-      case '--kubeconfig':
-        flags.kubeconfig = value();
-        break;
-      case '--ingress-controller':
-        flags.ingressController = controllerName(name, value());
-        break;
-      case '--gateway-controller':
-        flags.gatewayController = controllerName(name, value());
-        break;
-      case '--publish-address': {
-        const v = value();
-        if (isIP(v) === 0) throw new FlagError(name, `not an IP address: ${v}`);
-        published.push(v);
-        break;
-      }
-      case '--election-namespace':
-        flags.electionNamespace = value();
-        break;
-      case '--election-name':
-        flags.electionName = value();
-        break;
-      case '--identity':
-        flags.identity = value();
-        break;
-      case '--secret-resync':
-        flags.secretResyncSeconds = whole(name, value(), 1, 86400);
-        break;
-      case '--shutdown-delay':
-        flags.shutdownDelayMs = whole(name, value(), 0, 600_000);
-        break;
-      case '--log-level': {
-        const v = value();
-        if (!LEVELS.includes(v)) throw new FlagError(name, `must be one of ${LEVELS.join(', ')}`);
-        flags.logLevel = v as LogLevel;
-        break;
-      }
-      default:
-        throw new FlagError(name, 'unknown flag');
-    }
-  }
+export function parseFlags(argv: readonly string[], env: FlagEnv = {}): Flags {
+  const flags = parseFlagTable(
+    argv,
+    FLAGS,
+    {
+      host: '0.0.0.0',
+      httpPort: 80,
+      httpsPort: 443,
+      publicHttpPort: 80,
+      publicHttpsPort: 443,
+      healthHost: '0.0.0.0',
+      healthPort: 10254,
+      ingressController: 'switchyard.dev/ingress-controller',
+      gatewayController: 'switchyard.dev/gateway-controller',
+      publishAddresses: [],
+      electionNamespace: 'default',
+      electionName: 'switchyard-ingress-status',
+      identity: `${env['HOSTNAME'] ?? 'switchyard-ingress'}-${process.pid}`,
+      secretResyncSeconds: 30,
+      shutdownDelayMs: 5000,
+      logLevel: 'info',
+    },
+    env,
+  );
+  // Without --publish-address, the pod's own address (when the downward API gave a valid one).
   const podIp = env['POD_IP'];
-  if (published.length > 0) flags.publishAddresses = published;
-  else if (podIp && isIP(podIp) !== 0) flags.publishAddresses = [podIp];
+  if (flags.publishAddresses.length === 0 && podIp && isIP(podIp) !== 0)
+    flags.publishAddresses = [podIp];
   return flags;
-}
-
-function whole(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
-    throw new FlagError(flag, `must be a whole number from ${min} to ${max}, got ${text}`);
-  return Number(text);
-}
-
-function port(flag: string, text: string): number {
-  return whole(flag, text, 1, 65535);
-}
-
-/** A controller name is a domain-prefixed path (`example.net/gateway-controller`). */
-function controllerName(flag: string, text: string): string {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(text))
-    throw new FlagError(flag, `must be DOMAIN/PATH, got ${text}`);
-  return text;
 }

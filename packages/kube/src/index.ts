@@ -58,3 +58,32 @@ export {
   retryOnConflict,
   updateWithRetry,
 } from './patch.js';
+export {
+  FlagError,
+  type FlagEnv,
+  type FlagReader,
+  type FlagSpec,
+  type FlagTable,
+  type FlagToken,
+  type SwitchFlag,
+  type ValueFlag,
+  appendTo,
+  field,
+  flagTokens,
+  parseFlagTable,
+  switchFlag,
+  valueFlag,
+} from './flags.js';
+export {
+  commaList,
+  duration,
+  ipAddress,
+  listenPort,
+  logLevel,
+  oneOf,
+  port,
+  text,
+  wholeNumber,
+} from './flag-readers.js';
+export { type KubeConfigFallback, loadKubeConfig } from './load-kube-config.js';
+export { type AppMain, type StopContext, type StopSignal, runApp } from './run-app.js';

@@ -1,5 +1,20 @@
-import { parseArgs } from 'node:util';
 import { Cidr } from '@switchyard/ipam';
+import {
+  FlagError,
+  commaList,
+  field,
+  listenPort,
+  logLevel,
+  oneOf,
+  parseFlagTable,
+  port,
+  text,
+  wholeNumber,
+  type FlagEnv,
+  type FlagReader,
+  type FlagTable,
+  type LogLevel,
+} from '@switchyard/kube';
 
 export type OverlayModeOption = 'vxlan' | 'direct' | 'auto' | 'none';
 
@@ -35,13 +50,11 @@ export interface AgentOptions {
   standaloneScript: string;
   gcIntervalMs: number;
   gcGraceMs: number;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logLevel: LogLevel;
 }
 
 /** A flag or variable the agent cannot run with; main prints it and exits 2. */
-export class AgentOptionError extends Error {
-  override readonly name = 'AgentOptionError';
-}
+export { FlagError as AgentOptionError };
 
 export const USAGE = `switchyard-agent: the Switchyard node agent (pod network, CNI plugin server)
 
@@ -72,104 +85,86 @@ export const USAGE = `switchyard-agent: the Switchyard node agent (pod network, 
   --log-level LEVEL       debug | info | warn | error (info)
 `;
 
+/** A CIDR in its canonical form (`10.244.1.0/24`); host bits set are refused. */
+const cidr: FlagReader<string> = (flag, value) => {
+  try {
+    return Cidr.parse(value).toString();
+  } catch (e) {
+    throw new FlagError(flag, (e as Error).message);
+  }
+};
+
+/** Whole seconds from the command line, kept in milliseconds. */
+function secondsAsMs(min: number, max: number): FlagReader<number> {
+  const seconds = wholeNumber(min, max);
+  return (flag, value) => seconds(flag, value) * 1000;
+}
+
+const FLAGS: FlagTable<AgentOptions> = {
+  '--node-name': field('nodeName', text, 'NODE_NAME'),
+  '--kubeconfig': field('kubeconfig', text, 'KUBECONFIG'),
+  '--pod-cidr': field('podCidrs', commaList(cidr)),
+  '--cluster-cidr': field('clusterCidrs', commaList(cidr), 'CLUSTER_CIDR'),
+  '--cni-conf-dir': field('cniConfDir', text),
+  '--cni-bin-dir': field('cniBinDir', text),
+  '--conflist-name': field('conflistName', text),
+  '--network': field('network', text),
+  '--bridge': field('bridge', text),
+  '--mtu': field('mtu', wholeNumber(576, 65535)),
+  '--ipam-data-dir': field('ipamDataDir', text),
+  '--socket': field('socket', text),
+  '--overlay-mode': field(
+    'overlayMode',
+    oneOf<OverlayModeOption>(['vxlan', 'direct', 'auto', 'none']),
+    'OVERLAY_MODE',
+  ),
+  '--vxlan-port': field('vxlanPort', port),
+  '--vni': field('vni', wholeNumber(1, 0xffffff)),
+  '--health-host': field('healthHost', text),
+  '--health-port': field('healthPort', listenPort),
+  '--install-shim': field('installShim', text),
+  '--install-fallback': field('installFallback', text),
+  '--standalone-node': field('standaloneNode', text),
+  '--standalone-script': field('standaloneScript', text),
+  '--gc-interval': field('gcIntervalMs', secondsAsMs(1, 86400)),
+  '--gc-grace': field('gcGraceMs', secondsAsMs(0, 86400)),
+  '--log-level': field('logLevel', logLevel, 'LOG_LEVEL'),
+};
+
+/** Flags win over environment variables, which win over defaults. Throws AgentOptionError. */
 export function parseAgentOptions(
   argv: readonly string[],
-  env: NodeJS.ProcessEnv,
+  env: FlagEnv,
   defaults: { standaloneNode: string; standaloneScript: string },
 ): AgentOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: Object.fromEntries(
-        [
-          'node-name',
-          'kubeconfig',
-          'pod-cidr',
-          'cluster-cidr',
-          'cni-conf-dir',
-          'cni-bin-dir',
-          'conflist-name',
-          'network',
-          'bridge',
-          'mtu',
-          'ipam-data-dir',
-          'socket',
-          'overlay-mode',
-          'vxlan-port',
-          'vni',
-          'health-host',
-          'health-port',
-          'install-shim',
-          'install-fallback',
-          'standalone-node',
-          'standalone-script',
-          'gc-interval',
-          'gc-grace',
-          'log-level',
-        ].map((k) => [k, { type: 'string' as const }]),
-      ),
-    }).values;
-  } catch (e) {
-    throw new AgentOptionError((e as Error).message);
-  }
-  const str = (k: string, fallback?: string): string | undefined =>
-    (values[k] as string | undefined) ?? fallback;
-  const overlayMode = str('overlay-mode', env.OVERLAY_MODE ?? 'vxlan')!;
-  if (!['vxlan', 'direct', 'auto', 'none'].includes(overlayMode)) {
-    throw new AgentOptionError(
-      `--overlay-mode: expected vxlan, direct, auto or none, got ${overlayMode}`,
-    );
-  }
-  const logLevel = str('log-level', env.LOG_LEVEL ?? 'info')!;
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    throw new AgentOptionError(`--log-level: expected debug, info, warn or error, got ${logLevel}`);
-  }
-  const mtu = str('mtu');
-  return {
-    nodeName: str('node-name', env.NODE_NAME),
-    kubeconfig: str('kubeconfig', env.KUBECONFIG),
-    podCidrs: cidrs('--pod-cidr', str('pod-cidr')),
-    clusterCidrs: cidrs('--cluster-cidr', str('cluster-cidr', env.CLUSTER_CIDR)),
-    cniConfDir: str('cni-conf-dir', '/etc/cni/net.d')!,
-    cniBinDir: str('cni-bin-dir', '/opt/cni/bin')!,
-    conflistName: str('conflist-name', '10-switchyard.conflist')!,
-    network: str('network', 'switchyard')!,
-    bridge: str('bridge', 'cni0')!,
-    mtu: mtu === undefined ? undefined : int('--mtu', mtu, 576, 65535),
-    ipamDataDir: str('ipam-data-dir', '/run/switchyard/ipam')!,
-    socket: str('socket', '/run/switchyard/cni.sock')!,
-    overlayMode: overlayMode as OverlayModeOption,
-    vxlanPort: int('--vxlan-port', str('vxlan-port', '8472')!, 1, 65535),
-    vni: int('--vni', str('vni', '1')!, 1, 0xffffff),
-    healthHost: str('health-host', '127.0.0.1')!,
-    healthPort: int('--health-port', str('health-port', '9440')!, 0, 65535),
-    installShim: str('install-shim'),
-    installFallback: str('install-fallback'),
-    standaloneNode: str('standalone-node', defaults.standaloneNode)!,
-    standaloneScript: str('standalone-script', defaults.standaloneScript)!,
-    gcIntervalMs: int('--gc-interval', str('gc-interval', '60')!, 1, 86400) * 1000,
-    gcGraceMs: int('--gc-grace', str('gc-grace', '300')!, 0, 86400) * 1000,
-    logLevel: logLevel as AgentOptions['logLevel'],
-  };
-}
-
-function cidrs(flag: string, text: string | undefined): string[] {
-  if (!text) return [];
-  return text.split(',').map((s) => {
-    try {
-      return Cidr.parse(s.trim()).toString();
-    } catch (e) {
-      throw new AgentOptionError(`${flag}: ${(e as Error).message}`);
-    }
-  });
-}
-
-function int(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new AgentOptionError(`${flag}: expected an integer from ${min} to ${max}, got ${text}`);
-  }
-  return n;
+  return parseFlagTable(
+    argv,
+    FLAGS,
+    {
+      nodeName: undefined,
+      kubeconfig: undefined,
+      podCidrs: [],
+      clusterCidrs: [],
+      cniConfDir: '/etc/cni/net.d',
+      cniBinDir: '/opt/cni/bin',
+      conflistName: '10-switchyard.conflist',
+      network: 'switchyard',
+      bridge: 'cni0',
+      mtu: undefined,
+      ipamDataDir: '/run/switchyard/ipam',
+      socket: '/run/switchyard/cni.sock',
+      overlayMode: 'vxlan',
+      vxlanPort: 8472,
+      vni: 1,
+      healthHost: '127.0.0.1',
+      healthPort: 9440,
+      installShim: undefined,
+      installFallback: undefined,
+      ...defaults,
+      gcIntervalMs: 60_000,
+      gcGraceMs: 300_000,
+      logLevel: 'info',
+    },
+    env,
+  );
 }
