@@ -5,15 +5,12 @@
 // first node (nodeName), next to the replica answering; `echo-far` runs on the second node, so the
 // cross-node cases go from a replica to a pod on the other node over the pod network's overlay
 // (and back the other way, through the second node's replica to a first-node backend).
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { type Testbed, startTestbed } from '@switchyard/testbed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCert } from '../../../packages/ingress/test/certs.js';
 import { eventually } from '../helpers.js';
 
 const NAME = `ig${process.pid}`.slice(0, 12);
@@ -25,7 +22,6 @@ const GW = { group: 'gateway.networking.k8s.io', version: 'v1' };
 let tb: Testbed;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
-let tmp: string;
 /** The node the backends and the serving replica share, and the node the client runs in. */
 let serving: { name: string; ip: string };
 let client: string;
@@ -159,48 +155,22 @@ async function expectRouteStatus(
   );
 }
 
-async function certificate(host: string): Promise<void> {
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${host}`,
-    '-addext',
-    `subjectAltName=DNS:${host}`,
-    '-keyout',
-    join(tmp, `${host}.key`),
-    '-out',
-    join(tmp, `${host}.crt`),
-  ]);
-}
-
+/** A TLS Secret holding a fresh self-signed certificate for `host`. */
 async function tlsSecret(namespace: string, name: string, host: string): Promise<void> {
-  await certificate(host);
-  const yaml = await kubectl([
-    'create',
-    'secret',
-    'tls',
-    name,
-    '-n',
-    namespace,
-    `--cert=${join(tmp, `${host}.crt`)}`,
-    `--key=${join(tmp, `${host}.key`)}`,
-    '--dry-run=client',
-    '-o',
-    'yaml',
-  ]);
-  await apply(yaml);
+  const pair = await makeCert([host]);
+  const base64 = (pem: string): string => Buffer.from(pem).toString('base64');
+  await apply(
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name, namespace },
+      data: { 'tls.crt': base64(pair.cert), 'tls.key': base64(pair.key) },
+    }),
+  );
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'sy-ingress-e2e-'));
   tb = await startTestbed({ name: NAME, nodes: 2, underlay: UNDERLAY });
   core = tb.kubeConfig.makeApiClient(CoreV1Api);
   custom = tb.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -260,7 +230,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tb?.down();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 describe('deployment', () => {
