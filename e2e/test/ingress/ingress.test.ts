@@ -106,14 +106,53 @@ spec:
 `;
 }
 
-function httpRoute(name: string, spec: string, namespace = 'web'): string {
+/** A Service on port 80 as an Ingress backend. */
+const service = (name: string): string => `{ service: { name: ${name}, port: { number: 80 } } }`;
+
+/** An Ingress in `web`; `body` is the YAML of its spec after `ingressClassName`. */
+function ingress(name: string, body: string, className = 'switchyard'): string {
+  return `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ${name}, namespace: web }
+spec:
+  ingressClassName: ${className}
+${body}`;
+}
+
+/** Ingress `rules:` sending every path of each host to its Service. */
+function rulesTo(...hosts: [host: string, backend: string][]): string {
+  const rule = ([host, backend]: [string, string]): string =>
+    `    - { host: '${host}', http: { paths: [{ path: /, pathType: Prefix, backend: ${service(backend)} }] } }`;
+  return `  rules:\n${hosts.map(rule).join('\n')}`;
+}
+
+interface RouteSpec {
+  hostnames: string;
+  /** YAML text after `rules:` (flow style, or block lines indented 4). */
+  rules: string;
+  /** The listener of the Gateway web/gw the route attaches to. */
+  listener?: string;
+  namespace?: string;
+}
+
+function httpRoute(
+  name: string,
+  { hostnames, rules, listener = 'http', namespace = 'web' }: RouteSpec,
+): string {
   return `
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: ${name}, namespace: ${namespace} }
 spec:
-${spec}`;
+  parentRefs: [{ name: gw, namespace: web, sectionName: ${listener} }]
+  hostnames: [${hostnames}]
+  rules:${rules}`;
 }
+
+/** HTTPRoute rules sending everything to one Service on port 80. */
+const routeTo = (backend: string, namespace?: string): string =>
+  ` [{ backendRefs: [{ name: ${backend}, ${namespace ? `namespace: ${namespace}, ` : ''}port: 80 }] }]`;
 
 async function routeParent(
   namespace: string,
@@ -168,6 +207,20 @@ async function tlsSecret(namespace: string, name: string, host: string): Promise
       data: { 'tls.crt': base64(pair.cert), 'tls.key': base64(pair.key) },
     }),
   );
+}
+
+/** The spec of the Lease that elects the replica writing status. */
+async function statusLease(): Promise<{ holderIdentity?: string }> {
+  const out = await kubectl([
+    'get',
+    'lease',
+    '-n',
+    'switchyard-ingress',
+    'switchyard-ingress-status',
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(out) as { spec?: { holderIdentity?: string } }).spec ?? {};
 }
 
 beforeAll(async () => {
@@ -242,17 +295,7 @@ describe('deployment', () => {
       expect(p.spec?.containers[0]?.ports?.map((x) => x.hostPort)).toEqual([80, 443, undefined]);
     }
     const lease = await eventually('status Lease held', async () => {
-      const out = await kubectl([
-        'get',
-        'lease',
-        '-n',
-        'switchyard-ingress',
-        'switchyard-ingress-status',
-        '-o',
-        'json',
-      ]);
-      const holder = (JSON.parse(out) as { spec?: { holderIdentity?: string } }).spec
-        ?.holderIdentity;
+      const holder = (await statusLease()).holderIdentity;
       return holder ? holder : undefined;
     });
     expect(controllers.map((p) => p.metadata?.name)).toContain(lease);
@@ -261,58 +304,31 @@ describe('deployment', () => {
 
 describe('Ingress', () => {
   beforeAll(async () => {
-    await apply(`
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: paths, namespace: web }
-spec:
-  ingressClassName: switchyard
-  rules:
+    await apply(
+      [
+        ingress(
+          'paths',
+          `  rules:
     - host: paths.test
       http:
         paths:
-          - { path: /, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }
+          - { path: /, pathType: Prefix, backend: ${service('echo-a')} }
           - { path: /aaa, pathType: Prefix, backend: { service: { name: echo-b, port: { name: http } } } }
-          - { path: /aaa/bbb, pathType: Prefix, backend: { service: { name: echo-c, port: { number: 80 } } } }
-          - { path: /foo, pathType: Exact, backend: { service: { name: echo-c, port: { number: 80 } } } }
-          - { path: /foo, pathType: Prefix, backend: { service: { name: echo-b, port: { number: 80 } } } }
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: wild, namespace: web }
-spec:
-  ingressClassName: switchyard
-  rules:
-    - host: '*.wild.test'
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-b, port: { number: 80 } } } }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: tls, namespace: web }
-spec:
-  ingressClassName: switchyard
-  tls:
+          - { path: /aaa/bbb, pathType: Prefix, backend: ${service('echo-c')} }
+          - { path: /foo, pathType: Exact, backend: ${service('echo-c')} }
+          - { path: /foo, pathType: Prefix, backend: ${service('echo-b')} }`,
+        ),
+        ingress('wild', rulesTo(['*.wild.test', 'echo-b'])),
+        ingress(
+          'tls',
+          `  tls:
     - { hosts: [tls-a.test], secretName: tls-a }
     - { hosts: [tls-b.test], secretName: tls-b }
-  rules:
-    - host: tls-a.test
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }]
-    - host: tls-b.test
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-b, port: { number: 80 } } } }]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: not-ours, namespace: web }
-spec:
-  ingressClassName: nginx
-  rules:
-    - host: nginx.test
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }]
-`);
+${rulesTo(['tls-a.test', 'echo-a'], ['tls-b.test', 'echo-b'])}`,
+        ),
+        ingress('not-ours', rulesTo(['nginx.test', 'echo-a']), 'nginx'),
+      ].join('\n---'),
+    );
   });
 
   it('follows the Kubernetes path table (longest prefix, element-wise, Exact over Prefix)', async () => {
@@ -360,18 +376,12 @@ spec:
   });
 
   it('serves a certificate whose Secret is created after the Ingress naming it', async () => {
-    await apply(`
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: late-tls, namespace: web }
-spec:
-  ingressClassName: switchyard
-  tls: [{ hosts: [tls-c.test], secretName: tls-c }]
-  rules:
-    - host: tls-c.test
-      http:
-        paths: [{ path: /, pathType: Prefix, backend: { service: { name: echo-c, port: { number: 80 } } } }]
-`);
+    await apply(
+      ingress(
+        'late-tls',
+        `  tls: [{ hosts: [tls-c.test], secretName: tls-c }]\n${rulesTo(['tls-c.test', 'echo-c'])}`,
+      ),
+    );
     await expectAnswers([{ host: 'tls-c.test' }], ['308']);
     await tlsSecret('web', 'tls-c', 'tls-c.test');
     const r = await eventually(
@@ -388,14 +398,7 @@ spec:
   });
 
   it('sends unmatched requests to a defaultBackend while one exists', async () => {
-    await apply(`
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: fallback, namespace: web }
-spec:
-  ingressClassName: switchyard
-  defaultBackend: { service: { name: echo-c, port: { number: 80 } } }
-`);
+    await apply(ingress('fallback', `  defaultBackend: ${service('echo-c')}`));
     await expectAnswers(
       [{ host: 'unknown.test' }, { host: 'paths.test', path: '/aaa' }],
       ['echo-c', 'echo-b'],
@@ -405,19 +408,17 @@ spec:
   });
 
   it('proxies to backends on the other node than the replica serving the request', async () => {
-    await apply(`
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: far, namespace: web }
-spec:
-  ingressClassName: switchyard
-  rules:
+    await apply(
+      ingress(
+        'far',
+        `  rules:
     - host: far.test
       http:
         paths:
-          - { path: /, pathType: Prefix, backend: { service: { name: echo-far, port: { number: 80 } } } }
-          - { path: /near, pathType: Prefix, backend: { service: { name: echo-a, port: { number: 80 } } } }
-`);
+          - { path: /, pathType: Prefix, backend: ${service('echo-far')} }
+          - { path: /near, pathType: Prefix, backend: ${service('echo-a')} }`,
+      ),
+    );
     // The first node's replica to echo-far on the second node, and the second node's replica to
     // echo-a on the first: both cross the overlay.
     const requests = [{ host: 'far.test' }, { host: 'far.test', path: '/near' }];
@@ -442,10 +443,10 @@ spec:
 });
 
 describe('Gateway API', () => {
-  const viaHttp = (sectionName = 'http'): string =>
-    `  parentRefs: [{ name: gw, sectionName: ${sectionName} }]`;
   beforeAll(async () => {
-    await apply(`
+    await apply(
+      [
+        `
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: gw, namespace: web }
@@ -458,22 +459,18 @@ spec:
       port: 443
       protocol: HTTPS
       hostname: secure.gw.test
-      tls: { mode: Terminate, certificateRefs: [{ name: gw-cert }] }
----${httpRoute(
-      'matching',
-      `${viaHttp()}
-  hostnames: [match.gw.test]
-  rules:
+      tls: { mode: Terminate, certificateRefs: [{ name: gw-cert }] }`,
+        httpRoute('matching', {
+          hostnames: 'match.gw.test',
+          rules: `
     - matches: [{ path: { type: PathPrefix, value: / } }, { headers: [{ name: version, value: one }] }]
       backendRefs: [{ name: echo-a, port: 80 }]
     - matches: [{ path: { type: PathPrefix, value: /v2 } }, { headers: [{ name: version, value: two }] }]
       backendRefs: [{ name: echo-b, port: 80 }]`,
-    )}
----${httpRoute(
-      'order',
-      `${viaHttp()}
-  hostnames: [order.gw.test]
-  rules:
+        }),
+        httpRoute('order', {
+          hostnames: 'order.gw.test',
+          rules: `
     - matches: [{ path: { type: PathPrefix, value: /match } }]
       backendRefs: [{ name: echo-a, port: 80 }]
     - matches: [{ path: { type: PathPrefix, value: /match/exact } }]
@@ -482,44 +479,28 @@ spec:
       backendRefs: [{ name: echo-c, port: 80 }]
     - matches: [{ path: { type: PathPrefix, value: /match }, headers: [{ name: X-Pick, value: c }] }]
       backendRefs: [{ name: echo-c, port: 80 }]`,
-    )}
----${httpRoute(
-      'across-1',
-      `${viaHttp()}
-  hostnames: [x.across.test]
-  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
-    )}
----${httpRoute(
-      'across-2',
-      `${viaHttp()}
-  hostnames: ['*.across.test']
-  rules:
+        }),
+        httpRoute('across-1', { hostnames: 'x.across.test', rules: routeTo('echo-a') }),
+        httpRoute('across-2', {
+          hostnames: "'*.across.test'",
+          rules: `
     - matches: [{ path: { type: PathPrefix, value: /v2 } }]
       backendRefs: [{ name: echo-b, port: 80 }]`,
-    )}
----${httpRoute(
-      'inter',
-      `${viaHttp('inter')}
-  hostnames: [a.inter.test, other.test]
-  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
-    )}
----${httpRoute(
-      'inter-none',
-      `${viaHttp('inter')}
-  hostnames: [other.test]
-  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
-    )}
----${httpRoute(
-      'cross',
-      `${viaHttp()}
-  hostnames: [cross.gw.test]
-  rules: [{ backendRefs: [{ name: echo-d, namespace: other, port: 80 }] }]`,
-    )}
----${httpRoute(
-      'headers',
-      `${viaHttp()}
-  hostnames: [headers.gw.test]
-  rules:
+        }),
+        httpRoute('inter', {
+          hostnames: 'a.inter.test, other.test',
+          rules: routeTo('echo-a'),
+          listener: 'inter',
+        }),
+        httpRoute('inter-none', {
+          hostnames: 'other.test',
+          rules: routeTo('echo-a'),
+          listener: 'inter',
+        }),
+        httpRoute('cross', { hostnames: 'cross.gw.test', rules: routeTo('echo-d', 'other') }),
+        httpRoute('headers', {
+          hostnames: 'headers.gw.test',
+          rules: `
     - filters:
         - type: RequestHeaderModifier
           requestHeaderModifier:
@@ -527,50 +508,34 @@ spec:
             add: [{ name: X-Add, value: two }]
             remove: [X-Remove]
       backendRefs: [{ name: echo-a, port: 80 }]`,
-    )}
----${httpRoute(
-      'redirect',
-      `${viaHttp()}
-  hostnames: [redirect.gw.test]
-  rules:
+        }),
+        httpRoute('redirect', {
+          hostnames: 'redirect.gw.test',
+          rules: `
     - filters: [{ type: RequestRedirect, requestRedirect: { hostname: example.org, statusCode: 301 } }]`,
-    )}
----${httpRoute(
-      'weights',
-      `${viaHttp()}
-  hostnames: [weights.gw.test]
-  rules:
+        }),
+        httpRoute('weights', {
+          hostnames: 'weights.gw.test',
+          rules: `
     - backendRefs:
         - { name: echo-a, port: 80, weight: 70 }
         - { name: echo-b, port: 80, weight: 30 }
         - { name: echo-c, port: 80, weight: 0 }`,
-    )}
----${httpRoute(
-      'missing',
-      `${viaHttp()}
-  hostnames: [missing.gw.test]
-  rules: [{ backendRefs: [{ name: not-there, port: 80 }] }]`,
-    )}
----${httpRoute(
-      'secure',
-      `${viaHttp('https')}
-  hostnames: [secure.gw.test]
-  rules: [{ backendRefs: [{ name: echo-c, port: 80 }] }]`,
-    )}
----${httpRoute(
-      'load',
-      `${viaHttp()}
-  hostnames: [load.gw.test]
-  rules: [{ backendRefs: [{ name: echo-a, port: 80 }] }]`,
-    )}
----${httpRoute(
-      'elsewhere',
-      `  parentRefs: [{ name: gw, namespace: web, sectionName: http }]
-  hostnames: [team.gw.test]
-  rules: [{ backendRefs: [{ name: echo-a, namespace: web, port: 80 }] }]`,
-      'team',
-    )}
-`);
+        }),
+        httpRoute('missing', { hostnames: 'missing.gw.test', rules: routeTo('not-there') }),
+        httpRoute('secure', {
+          hostnames: 'secure.gw.test',
+          rules: routeTo('echo-c'),
+          listener: 'https',
+        }),
+        httpRoute('load', { hostnames: 'load.gw.test', rules: routeTo('echo-a') }),
+        httpRoute('elsewhere', {
+          hostnames: 'team.gw.test',
+          rules: routeTo('echo-a', 'web'),
+          namespace: 'team',
+        }),
+      ].join('\n---'),
+    );
   });
 
   it('Gateway: addresses, Programmed, listener conditions and attached routes', async () => {
@@ -728,15 +693,13 @@ spec:
 
   it('HTTPRoute to a backend on the other node than the serving replica', async () => {
     await apply(
-      httpRoute(
-        'far',
-        `${viaHttp()}
-  hostnames: [far.gw.test]
-  rules:
+      httpRoute('far', {
+        hostnames: 'far.gw.test',
+        rules: `
     - matches: [{ path: { type: PathPrefix, value: /near } }]
       backendRefs: [{ name: echo-a, port: 80 }]
     - backendRefs: [{ name: echo-far, port: 80 }]`,
-      ),
+      }),
     );
     await expectRouteStatus('web', 'far', {
       Accepted: ['True', 'Accepted'],
@@ -821,30 +784,18 @@ spec:
 
 describe('leader election', () => {
   it('when the status writer goes away, another replica takes the Lease and writes status with its address', async () => {
-    const lease = async (): Promise<{ holderIdentity?: string }> => {
-      const out = await kubectl([
-        'get',
-        'lease',
-        '-n',
-        'switchyard-ingress',
-        'switchyard-ingress-status',
-        '-o',
-        'json',
-      ]);
-      return (JSON.parse(out) as { spec?: { holderIdentity?: string } }).spec ?? {};
-    };
-    const leader = (await lease()).holderIdentity!;
+    const leader = (await statusLease()).holderIdentity!;
     expect(controllers.map((p) => p.metadata?.name)).toContain(leader);
     const deleted = Date.now();
     await kubectl(['delete', 'pod', '-n', 'switchyard-ingress', leader, '--wait=false']);
     // The survivor normally wins (the Lease is released on SIGTERM after the 5 s shutdown delay);
     // the Deployment's replacement pod may win the race when the survivor's retry comes late.
     const holder = await eventually('a new Lease holder', async () => {
-      const h = (await lease()).holderIdentity;
+      const h = (await statusLease()).holderIdentity;
       return h && h !== leader ? h : undefined;
     }).catch(async (e: unknown) => {
       const pods = await kubectl(['get', 'pods', '-n', 'switchyard-ingress', '-o', 'wide']);
-      console.log(`ingress e2e: Lease ${JSON.stringify(await lease())}\n${pods}`);
+      console.log(`ingress e2e: Lease ${JSON.stringify(await statusLease())}\n${pods}`);
       throw e;
     });
     const pod = await core.readNamespacedPod({ namespace: 'switchyard-ingress', name: holder });
@@ -852,14 +803,7 @@ describe('leader election', () => {
       `ingress e2e: Lease moved from ${leader} to ${holder} (${holder === controllers.find((p) => p.metadata?.name !== leader)?.metadata?.name ? 'the survivor' : 'the replacement'}) ${Date.now() - deleted} ms after the delete`,
     );
     const net = tb.kubeConfig.makeApiClient(NetworkingV1Api);
-    await apply(`
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: { name: after-failover, namespace: web }
-spec:
-  ingressClassName: switchyard
-  rules: [{ host: late.test }]
-`);
+    await apply(ingress('after-failover', '  rules: [{ host: late.test }]'));
     for (const name of ['after-failover', 'paths']) {
       await eventually(`${name} status from the new leader`, async () => {
         const ing = await net.readNamespacedIngress({ namespace: 'web', name });
