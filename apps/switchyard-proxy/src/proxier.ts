@@ -1,5 +1,5 @@
 import { type Logger, Registry } from '@switchyard/kube';
-import { runUnchecked } from '@switchyard/linux';
+import { type NetnsTarget, NftNetlink, runUnchecked } from '@switchyard/linux';
 import {
   type EndpointSlice,
   type NodeInfo,
@@ -12,7 +12,13 @@ import {
 } from '@switchyard/proxy-rules';
 import { BoundedFrequencyRunner } from './bounded-runner.js';
 import { HealthCheckServers } from './health-check-servers.js';
-import { nftApply, tableInventory, tableState } from './nft-table.js';
+import {
+  netlinkElementApplier,
+  nftApply,
+  tableInventory,
+  tableState,
+  tableStateOverNetlink,
+} from './nft-table.js';
 import { ProgrammingLatency, ages } from './programming-latency.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 
@@ -33,6 +39,12 @@ export interface ProxierOptions {
    * runs in the node's namespace.
    */
   commandPrefix?: string[];
+  /**
+   * The namespace the nf_tables netlink socket programs (endpoint changes, the table check);
+   * default: the process's own. With a `commandPrefix` and no `netns`, those go through `nft`
+   * too, so nothing ever lands in the wrong namespace.
+   */
+  netns?: NetnsTarget;
 }
 
 /** Concurrent `conntrack -D` processes after a sync. */
@@ -56,6 +68,8 @@ export class Proxier {
   private readonly latency = new ProgrammingLatency();
   private readonly log: Logger;
   private readonly prefix: string[];
+  /** Carries element-only transactions and the table check; undefined: `nft` does both. */
+  private readonly netlink: NftNetlink | undefined;
   private node: NodeInfo;
   private started = false;
   private needFull = true;
@@ -86,9 +100,11 @@ export class Proxier {
       table: opts.table,
       masqueradeMark: 2 ** opts.masqueradeBit,
     });
+    this.netlink = this.openNetlink();
     this.syncer = new NftSyncer(
       (text) => nftApply(text, this.prefix),
       () => tableInventory(opts.table, this.prefix),
+      this.netlink && netlinkElementApplier(this.netlink, opts.table),
     );
     this.healthChecks = new HealthCheckServers(opts.healthCheckHost, this.log);
     this.runner = new BoundedFrequencyRunner(() => this.sync(), {
@@ -131,6 +147,7 @@ export class Proxier {
     clearInterval(this.checkTimer);
     await this.checking;
     await this.runner.stop();
+    this.netlink?.close();
     await this.healthChecks.close();
   }
 
@@ -185,7 +202,9 @@ export class Proxier {
     if (this.checking || !this.syncedOnce || this.needFull)
       return this.checking ?? Promise.resolve();
     this.checking = (async () => {
-      const state = await tableState(this.opts.table, this.prefix);
+      const state = this.netlink
+        ? await tableStateOverNetlink(this.netlink, this.opts.table)
+        : await tableState(this.opts.table, this.prefix);
       if (state === 'unknown') {
         this.log.warn('could not read our table; looking again next sync period');
         return;
@@ -216,6 +235,7 @@ export class Proxier {
       this.unapplied.set(id, { before: was ? was.before : change.before, after: change.after });
     }
     let kind = full ? 'full' : 'partial';
+    let netlink: boolean;
     try {
       const result = full
         ? await this.syncer.resync(commit.ruleset)
@@ -225,6 +245,7 @@ export class Proxier {
         this.m.repairs.inc({ reason: 'transaction' });
         this.log.warn('a partial transaction failed; the whole table was replaced');
       } else if (result.full) kind = 'full';
+      netlink = result.elementsApplied;
     } catch (e) {
       this.needFull = true;
       this.latency.requeue(batch);
@@ -259,7 +280,22 @@ export class Proxier {
     this.m.servicePorts.set({}, commit.servicePortCount);
     this.m.skipped.set({}, commit.skippedCount);
     this.m.healthCheckServers.set({}, this.healthChecks.ports.length);
-    this.log.debug('synced', { kind, ms: done - now, servicePorts: commit.servicePortCount });
+    this.log.debug('synced', {
+      kind,
+      netlink,
+      ms: done - now,
+      servicePorts: commit.servicePortCount,
+    });
+  }
+
+  private openNetlink(): NftNetlink | undefined {
+    if (this.prefix.length > 0 && this.opts.netns === undefined) return undefined;
+    try {
+      return NftNetlink.open({ netns: this.opts.netns });
+    } catch (e) {
+      this.log.warn('no nf_tables netlink socket; every change goes through nft', { error: e });
+      return undefined;
+    }
   }
 
   private async cleanConntrack(commands: string[][]): Promise<void> {

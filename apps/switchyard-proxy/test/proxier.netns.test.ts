@@ -2,15 +2,25 @@
 // veth, echo servers on them, and clients in the same namespace reaching them through the
 // ClusterIP (nat output hook). Proves the sync loop around @switchyard/proxy-rules: bounded
 // partial syncs, the table check repairing a hand-flushed table, the fall-back to a full
-// replacement when a partial transaction fails, UDP conntrack cleanup, health-check node ports.
+// replacement when a partial transaction fails, UDP conntrack cleanup, health-check node ports,
+// and that endpoint changes and the table check go over netlink: no `nft` process for them.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@switchyard/kube';
-import { type Netns, createNetns, sweepStaleNetns } from '@switchyard/linux';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Netns, NftNetlink, createNetns, sweepStaleNetns } from '@switchyard/linux';
 import type { EndpointSlice, Service } from '@switchyard/proxy-rules';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTable, tableIntact, tableInventory, tableState } from '../src/nft-table.js';
+import {
+  deleteTable,
+  tableIntact,
+  tableInventory,
+  tableState,
+  tableStateOverNetlink,
+} from '../src/nft-table.js';
 import { Proxier } from '../src/proxier.js';
 import { TRIGGER_TIME_ANNOTATION } from '../src/programming-latency.js';
 
@@ -22,6 +32,19 @@ const fixture = (f: string): string => fileURLToPath(new URL(`./fixtures/${f}`, 
 
 let ns: Netns;
 let proxier: Proxier | undefined;
+// Every command the proxier runs goes through a wrapper that logs it here first.
+const commandLog = join(tmpdir(), `proxier-netns-test-${process.pid}.log`);
+
+/** The `nft` processes the proxier started so far, by subcommand (`-f`, `list`, ...). */
+function nftRuns(subcommand: string): number {
+  let text: string;
+  try {
+    text = readFileSync(commandLog, 'utf8');
+  } catch {
+    return 0;
+  }
+  return text.split('\n').filter((l) => l.includes(` nft ${subcommand}`)).length;
+}
 
 beforeAll(async () => {
   await sweepStaleNetns();
@@ -45,6 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxier?.stop();
   await ns?.delete();
+  rmSync(commandLog, { force: true });
 });
 
 async function client(
@@ -115,7 +139,14 @@ describe('Proxier in a node namespace', () => {
       fullSyncPeriodMs: 3_600_000,
       healthCheckHost: '127.0.0.1',
       logger: silentLogger,
-      commandPrefix: ['ip', 'netns', 'exec', ns.name],
+      commandPrefix: [
+        'sh',
+        '-c',
+        'printf "%s\\n" "$*" >> "$0"; exec "$@"',
+        commandLog,
+        ...['ip', 'netns', 'exec', ns.name],
+      ],
+      netns: ns,
     });
     proxier.upsertService(service('web'));
     proxier.upsertEndpointSlice(slice('web', [EP[0]]), true);
@@ -130,10 +161,13 @@ describe('Proxier in a node namespace', () => {
     expect(await tableIntact(TABLE, ['ip', 'netns', 'exec', ns.name])).toBe(true);
     expect(await client('tcp', CIP, 80)).toBe('ep1');
     expect(proxier.healthy).toBe(true);
+    // The full sync ran nft (with the inventory listings before it).
+    expect(nftRuns('-f')).toBe(1);
   });
 
   it('folds a burst of endpoint changes into few partial syncs and times their programming', async () => {
     const before = metric('switchyard_proxy_syncs_total', '{kind="partial",result="success"}');
+    const nftBefore = nftRuns('-f');
     const trigger = new Date().toISOString();
     for (let i = 0; i < 20; i++) {
       proxier!.upsertEndpointSlice(slice('web', [EP[i % 2]!], i === 19 ? trigger : undefined));
@@ -146,6 +180,8 @@ describe('Proxier in a node namespace', () => {
     expect(partial).toBeLessThanOrEqual(2);
     expect(metric('switchyard_proxy_network_programming_duration_seconds_count')).toBe(1);
     expect(metric('switchyard_proxy_network_programming_duration_seconds_sum')).toBeLessThan(30);
+    // Endpoint changes are element changes only: they went over netlink, no nft process ran.
+    expect(nftRuns('-f')).toBe(nftBefore);
   });
 
   it('deletes stale UDP conntrack entries so a client moves off a removed endpoint', async () => {
@@ -172,6 +208,8 @@ describe('Proxier in a node namespace', () => {
     await eventually(async () => (await client('tcp', CIP, 80)) === 'ep2', 5000);
     expect((await ns.exec(chain)).stdout).toContain('jump services');
     expect(metric('switchyard_proxy_table_repairs_total', '{reason="check"}')).toBe(repairs + 1);
+    // The check reads the chain over netlink: the proxier never ran `nft list chain`.
+    expect(nftRuns('list chain')).toBe(0);
   });
 
   it('replaces the whole table when a partial transaction fails', async () => {
@@ -236,7 +274,17 @@ describe('Proxier in a node namespace', () => {
     expect([...inventory.sets.keys()]).toContain('hairpin-v4');
     // An nft killed before it answered (a loaded machine) is no verdict: no full sync for it.
     expect(await tableState(TABLE, ['timeout', '-s', 'KILL', '0.001', ...prefix])).toBe('unknown');
-    await deleteTable(TABLE, prefix);
+    const nl = NftNetlink.open({ netns: ns });
+    try {
+      expect(await tableStateOverNetlink(nl, TABLE)).toBe('intact');
+      await ns.exec(['nft', 'flush', 'chain', 'inet', TABLE, 'nat-prerouting']);
+      expect(await tableStateOverNetlink(nl, TABLE)).toBe('damaged');
+      await deleteTable(TABLE, prefix);
+      expect(await tableStateOverNetlink(nl, TABLE)).toBe('damaged');
+    } finally {
+      nl.close();
+    }
+    expect(await tableStateOverNetlink(nl, TABLE)).toBe('unknown');
     expect(await tableState(TABLE, prefix)).toBe('damaged');
     await deleteTable(TABLE, prefix); // already gone: still fine
     const tables = (await ns.exec(['nft', 'list', 'tables'])).stdout;
