@@ -1,12 +1,14 @@
 // Sync cost of @switchyard/proxy-rules: rule generation for 1k and 10k services x 5 endpoints,
-// one endpoint change at 10k, and `nft -f` load times inside a throwaway network namespace.
+// one endpoint change, `nft -f` load times inside a throwaway network namespace, and the same
+// one-change transactions sent over netlink (NftNetlink, the anchor being `nft -f`), plus the
+// table check: `nft list chain` against a netlink dump of that one chain.
 // Not a test. Build first: npx tsc -b packages/proxy-rules/tsconfig.lib.json
 // Run (root, for the nft part): node packages/proxy-rules/bench/sync.bench.mjs
 // Goal: full sync of 10k services < 2 s; one change < 50 ms. Wall and CPU time are both printed
 // because the machine is shared: CPU time is what our code costs, wall time what a user waits.
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { createNetns, sweepStaleNetns } from '@switchyard/linux';
+import { NftNetlink, createNetns, sweepStaleNetns } from '@switchyard/linux';
 import { ProxyRules } from '../dist/index.js';
 
 const ENDPOINTS = 5;
@@ -48,6 +50,15 @@ function slice(name, i, generation) {
     endpoints,
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
   };
+}
+
+async function timedAsync(fn) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { value, wall, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
 function timed(fn) {
@@ -130,6 +141,47 @@ for (const n of [1000, 10000]) {
     }
     const loadInc = median(loads);
     console.log(`  nft -f one-change transaction (median of 5): ${loadText(loadInc)}`);
+    // The same kind of transaction over netlink: our process's CPU time includes the kernel's
+    // work, which runs inside our sendmsg.
+    const nl = NftNetlink.open({ netns: ns });
+    const table = { family: 'inet', name: rs.table };
+    const viaNetlink = [];
+    try {
+      for (let k = 0; k < 21; k++) {
+        // Services no earlier change touched (those were generated but not all loaded).
+        state.upsertEndpointSlice(slice(`svc-${500 + k}`, 500 + k, 3));
+        const { elements } = state.commit().transaction;
+        if (!elements) throw new Error('an endpoint change should be element operations only');
+        viaNetlink.push(await timedAsync(() => nl.applyElements(table, elements)));
+      }
+      const nlInc = median(viaNetlink);
+      console.log(
+        `  netlink one-change transaction (median of 21): ${ms(nlInc.wall)} wall, ${ms(nlInc.cpu)} cpu (nft -f / netlink: ${(loadInc.wall / nlInc.wall).toFixed(0)}x wall)`,
+      );
+      const checks = [];
+      for (let k = 0; k < 5; k++) {
+        const argv = ['nft', 'list', 'chain', 'inet', rs.table, 'nat-prerouting'];
+        const t0 = performance.now();
+        const { stderr } = await ns.exec(
+          haveTime ? ['/usr/bin/time', '-f', 'cpu %U %S', ...argv] : argv,
+        );
+        const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+        checks.push({
+          wall: performance.now() - t0,
+          cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined,
+        });
+      }
+      const nlChecks = [];
+      for (let k = 0; k < 21; k++)
+        nlChecks.push(await timedAsync(() => nl.listRules(table, 'nat-prerouting')));
+      const check = median(checks);
+      const nlCheck = median(nlChecks);
+      console.log(
+        `  table check: nft list chain ${loadText(check)} (median of 5); netlink dump ${ms(nlCheck.wall)} wall, ${ms(nlCheck.cpu)} cpu (median of 21): ${(check.wall / nlCheck.wall).toFixed(0)}x less wall`,
+      );
+    } finally {
+      nl.close();
+    }
     const cpu = (a, b) => (b.cpu === undefined ? '' : `; cpu ${ms(a.cpu + b.cpu)}`);
     console.log(
       `  => full sync total: wall ${ms(full.wall + loadFull.wall)}${cpu(full, loadFull)} (goal < 2000 ms)`,
