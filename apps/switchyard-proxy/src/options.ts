@@ -73,7 +73,7 @@ const cidr: FlagReader<string> = (flag, value) => {
     if (!value.includes('/')) throw new Error('no prefix length');
     parseCidr(value);
   } catch {
-    throw new FlagError(flag, `not a CIDR: ${value}`);
+    throw new FlagError(flag, `must be a CIDR (ADDRESS/LENGTH), got ${value}`);
   }
   return value;
 };
@@ -81,13 +81,16 @@ const cidr: FlagReader<string> = (flag, value) => {
 /** `IP:PORT` or `[IPv6]:PORT`. */
 function hostPort(flag: string, value: string): [string, number] {
   const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(value);
-  if (!m || !isIP(m[1]!)) throw new FlagError(flag, `expected IP:PORT, got ${value}`);
+  if (!m || !isIP(m[1]!)) throw new FlagError(flag, `must be IP:PORT, got ${value}`);
   return [m[1]!, listenPort(flag, m[2]!)];
 }
 
 const tableName: FlagReader<string> = (flag, value) => {
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(value))
-    throw new FlagError(flag, `not a valid nftables table name: ${value}`);
+    throw new FlagError(
+      flag,
+      `must be an nftables table name (a letter, then letters, digits, _ or -; at most 63), got ${value}`,
+    );
   return value;
 };
 

@@ -100,6 +100,8 @@ function secondsAsMs(min: number, max: number): FlagReader<number> {
   return (flag, value) => seconds(flag, value) * 1000;
 }
 
+const overlayMode = oneOf<OverlayModeOption>(['vxlan', 'direct', 'auto', 'none']);
+
 const FLAGS: FlagTable<AgentOptions> = {
   '--node-name': field('nodeName', text, 'NODE_NAME'),
   '--kubeconfig': field('kubeconfig', text, 'KUBECONFIG'),
@@ -113,11 +115,7 @@ const FLAGS: FlagTable<AgentOptions> = {
   '--mtu': field('mtu', wholeNumber(576, 65535)),
   '--ipam-data-dir': field('ipamDataDir', text),
   '--socket': field('socket', text),
-  '--overlay-mode': field(
-    'overlayMode',
-    oneOf<OverlayModeOption>(['vxlan', 'direct', 'auto', 'none']),
-    'OVERLAY_MODE',
-  ),
+  '--overlay-mode': field('overlayMode', overlayMode, 'OVERLAY_MODE'),
   '--vxlan-port': field('vxlanPort', port),
   '--vni': field('vni', wholeNumber(1, 0xffffff)),
   '--health-host': field('healthHost', text),
