@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { DiskStore } from '../src/disk-store.js';
 import { IpamConfigError, LockTimeoutError, StoreError } from '../src/errors.js';
 import { FileLock } from '../src/file-lock.js';
 import { IpAddress } from '../src/ip-address.js';
-import { HOST_LOCAL, requireBuilt, startPlugin, tempDir } from './helpers.js';
+import { HOST_LOCAL, requireBuilt, snapshot, startPlugin, tempDir } from './helpers.js';
 
 const ip = (s: string): IpAddress => IpAddress.parse(s);
 let dir: ReturnType<typeof tempDir>;
@@ -94,6 +94,88 @@ describe('DiskStore (host-local format)', () => {
     expect(existsSync(join(net, '.switchyard-tmp-999-0'))).toBe(false);
     expect(existsSync(join(net, '10.0.0.2'))).toBe(true);
     expect(existsSync(join(net, 'last_reserved_ip.0'))).toBe(true);
+  });
+});
+
+describe('DiskStore.hold() (a long-running owner)', () => {
+  const lockFree = (store: DiskStore): boolean =>
+    spawnSync('flock', ['-n', '-x', join(store.dir, 'lock'), 'true']).status === 0;
+  const addresses = (store: DiskStore): string[] =>
+    store
+      .list()
+      .map((a) => `${a.address.toString()} ${a.containerId} ${a.ifName}`)
+      .sort();
+
+  it('keeps the lock until close() and writes the same files as a store locking per call', () => {
+    const owner = new DiskStore('held', { dataDir: dir.path });
+    const plain = new DiskStore('plain', { dataDir: dir.path });
+    owner.hold();
+    expect(lockFree(owner)).toBe(false);
+    const other = new DiskStore('held', { dataDir: dir.path, lockTimeoutMs: 200 });
+    expect(() => other.withLock(() => 0)).toThrow(LockTimeoutError);
+    for (const store of [owner, plain]) {
+      store.withLock(() => {
+        expect(store.reserve(ip('10.0.0.2'), { containerId: ' a ', ifName: 'eth0' }, 0)).toBe(true);
+        expect(store.reserve(ip('fd00::3'), { containerId: 'b', ifName: 'eth1' }, 1)).toBe(true);
+        expect(store.release(ip('fd00::3'))).toBe(true);
+      });
+    }
+    expect(snapshot(owner.dir)).toEqual(snapshot(plain.dir));
+    expect(snapshot(owner.dir)['10.0.0.2']).toBe('a\r\neth0');
+    expect(lockFree(owner)).toBe(false);
+    owner.close();
+    expect(lockFree(owner)).toBe(true);
+    expect(other.withLock(() => addresses(other))).toEqual(['10.0.0.2 a eth0']);
+    expect(other.lastReserved(1)?.toString()).toBe('fd00::3');
+  });
+
+  it('reads the store once: serves list and cursors from memory, counts only what it knows', () => {
+    const before = new DiskStore('n', { dataDir: dir.path });
+    before.withLock(() => before.reserve(ip('10.0.0.2'), { containerId: 'a', ifName: 'e' }, 0));
+    const owner = new DiskStore('n', { dataDir: dir.path });
+    owner.hold();
+    expect(addresses(owner)).toEqual(['10.0.0.2 a e']);
+    expect(owner.lastReserved(0)?.toString()).toBe('10.0.0.2');
+    // A writer that ignores the lock goes unseen while the store is held...
+    writeFileSync(join(owner.dir, '10.0.0.9'), 'rogue\r\ne');
+    writeFileSync(join(owner.dir, 'last_reserved_ip.0'), '10.0.0.9');
+    expect(addresses(owner)).toEqual(['10.0.0.2 a e']);
+    expect(owner.lastReserved(0)?.toString()).toBe('10.0.0.2');
+    owner.withLock(() => {
+      // ...but its file still counts as taken, and is not ours to release.
+      expect(owner.reserve(ip('10.0.0.9'), { containerId: 'b', ifName: 'e' }, 0)).toBe(false);
+      expect(owner.release(ip('10.0.0.9'))).toBe(false);
+      expect(owner.reserve(ip('10.0.0.2'), { containerId: 'b', ifName: 'e' }, 0)).toBe(false);
+      // An address whose file vanished is still released (memory is the truth).
+      rmSync(join(owner.dir, '10.0.0.2'));
+      expect(owner.release(ip('10.0.0.2'))).toBe(true);
+      expect(owner.release(ip('10.0.0.2'))).toBe(false);
+    });
+    expect(addresses(owner)).toEqual([]);
+    expect(readFileSync(join(owner.dir, '10.0.0.9'), 'latin1')).toBe('rogue\r\ne');
+    owner.close();
+    // Back to reading the disk.
+    expect(addresses(owner)).toEqual(['10.0.0.9 rogue e']);
+  });
+
+  it('holds nothing after a failed hold(), refuses it while locked, then locks per call after close()', () => {
+    const owner = new DiskStore('n', { dataDir: dir.path, lockTimeoutMs: 200 });
+    const blocker = FileLock.acquire(join(owner.dir, 'lock'));
+    expect(() => owner.hold()).toThrow(LockTimeoutError);
+    blocker.release();
+    expect(lockFree(owner)).toBe(true);
+    expect(() => owner.withLock(() => owner.hold())).toThrow(/while locked/);
+    owner.hold();
+    expect(() => owner.hold()).toThrow(StoreError);
+    expect(() => owner.reserve(ip('10.0.0.2'), { containerId: 'a', ifName: 'e' }, 0)).toThrow(
+      /outside withLock/,
+    );
+    expect(() => owner.withLock(() => owner.withLock(() => 1))).toThrow(/not reentrant/);
+    expect(owner.withLock(() => 42)).toBe(42);
+    owner.close();
+    expect(lockFree(owner)).toBe(true);
+    expect(owner.withLock(() => lockFree(owner))).toBe(false);
+    expect(lockFree(owner)).toBe(true);
   });
 });
 
