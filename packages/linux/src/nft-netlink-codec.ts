@@ -125,46 +125,126 @@ function attr(type: number, payload: Buffer): Buffer {
   return b;
 }
 
-function nested(type: number, children: readonly Buffer[]): Buffer {
-  return attr(type | NLA_F_NESTED, Buffer.concat(children));
-}
-
 function strAttr(type: number, s: string): Buffer {
   return attr(type, Buffer.from(`${s}\0`));
 }
 
-function u32be(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n, 0);
-  return b;
+/**
+ * Writes attributes straight into one buffer: a batch of 80k elements would otherwise allocate
+ * half a million small Buffers. `begin`/`end` bracket an attribute (nested ones included).
+ */
+class AttrWriter {
+  private buf = Buffer.alloc(4096);
+  off = 0;
+
+  begin(type: number): number {
+    this.room(4);
+    const at = this.off;
+    this.buf.writeUInt16LE(type, at + 2);
+    this.off += 4;
+    return at;
+  }
+
+  /** Closes the attribute begun at `at`: its length, then zero padding to 4 bytes. */
+  end(at: number): void {
+    this.buf.writeUInt16LE(this.off - at, at);
+    const padded = (this.off + 3) & ~3;
+    this.room(padded - this.off);
+    this.buf.fill(0, this.off, padded);
+    this.off = padded;
+  }
+
+  bytes(type: number, write: (b: Buffer, off: number) => number, size: number): void {
+    const at = this.begin(type);
+    this.room(size);
+    this.buf.fill(0, this.off, this.off + size);
+    this.off = write(this.buf, this.off);
+    this.end(at);
+  }
+
+  str(type: number, s: string): void {
+    const n = Buffer.byteLength(s);
+    this.bytes(type, (b, off) => off + b.write(s, off) + 1, n + 1);
+  }
+
+  u32be(type: number, n: number): void {
+    this.bytes(type, (b, off) => b.writeInt32BE(n, off), 4);
+  }
+
+  /** A concatenation: every field padded to a 4-byte boundary, as nft registers hold it. */
+  values(type: number, values: readonly NftValue[]): void {
+    let size = 0;
+    for (const v of values) size += v.type === 'ipv6_addr' ? 16 : 4;
+    this.bytes(
+      type,
+      (b, off) => {
+        for (const v of values) off = writeValue(b, off, v);
+        return off;
+      },
+      size,
+    );
+  }
+
+  take(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.off));
+  }
+
+  private room(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(bigger, 0, 0, this.off);
+    this.buf = bigger;
+  }
 }
 
-/** A concatenation's bytes: every field padded to a 4-byte boundary, as nft registers hold it. */
-export function encodeValues(values: readonly NftValue[]): Buffer {
-  return Buffer.concat(values.map(encodeValue));
-}
-
-function encodeValue(v: NftValue): Buffer {
-  const b = Buffer.alloc(v.type === 'ipv6_addr' ? 16 : 4);
+/** Writes one field (zeroed, padded to 4 bytes) at `off`; returns the offset after it. */
+function writeValue(b: Buffer, off: number, v: NftValue): number {
   switch (v.type) {
     case 'ipv4_addr':
-    case 'ipv6_addr': {
-      const want = v.type === 'ipv4_addr' ? 4 : 6;
-      if (isIP(v.value) !== want)
-        throw new InvalidAddressError(`not an ${v.type}: ${JSON.stringify(v.value)}`, v.value);
-      b.set(ipToBytes(v.value));
-      return b;
-    }
+      writeIpv4(b, off, v.value);
+      return off + 4;
+    case 'ipv6_addr':
+      if (isIP(v.value) !== 6)
+        throw new InvalidAddressError(`not an ipv6_addr: ${JSON.stringify(v.value)}`, v.value);
+      ipToBytes(v.value).copy(b, off);
+      return off + 16;
     case 'inet_proto':
-      b.writeUInt8(checkInt(v, 0xff), 0);
-      return b;
+      b.writeUInt8(checkInt(v, 0xff), off);
+      return off + 4;
     case 'inet_service':
-      b.writeUInt16BE(checkInt(v, 0xffff), 0);
-      return b;
+      b.writeUInt16BE(checkInt(v, 0xffff), off);
+      return off + 4;
     case 'integer':
-      b.writeUInt32LE(checkInt(v, 0xffffffff), 0);
-      return b;
+      b.writeUInt32LE(checkInt(v, 0xffffffff), off);
+      return off + 4;
+    default:
+      throw new RangeError(`unknown nftables value type: ${String((v as { type: unknown }).type)}`);
   }
+}
+
+/** Dotted-quad IPv4 (the form `net.isIP` accepts: no leading zeros), parsed without allocating. */
+function writeIpv4(b: Buffer, off: number, ip: string): void {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  const bad = (): never => {
+    throw new InvalidAddressError(`not an ipv4_addr: ${JSON.stringify(ip)}`, String(ip));
+  };
+  if (typeof ip !== 'string') bad();
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46; // a final '.'
+    if (c === 46) {
+      if (digits === 0 || part > 3) bad();
+      b[off + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) bad(); // leading zero
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) bad();
+    } else bad();
+  }
+  if (part !== 4) bad();
 }
 
 function checkInt(v: NftValue, max: number): number {
@@ -174,28 +254,36 @@ function checkInt(v: NftValue, max: number): number {
   return n;
 }
 
-function encodeVerdict(v: NftVerdict): Buffer {
-  const code = VERDICT_CODE[v.kind];
-  if (code === undefined) throw new RangeError(`not a map verdict: ${String(v.kind)}`);
-  const parts = [attr(NFTA_VERDICT_CODE, u32be(code))];
-  if (v.kind === 'jump' || v.kind === 'goto') parts.push(strAttr(NFTA_VERDICT_CHAIN, v.chain));
-  return nested(NFTA_DATA_VERDICT, parts);
-}
-
 // `index` numbers the element within its message, as libnftnl does (the kernel ignores the type of
 // a list entry; numbering keeps our bytes identical to nft's).
-function encodeElement(e: NftElement, index: number): Buffer {
-  const parts = [nested(NFTA_SET_ELEM_KEY, [attr(NFTA_DATA_VALUE, encodeValues(e.key))])];
+function writeElement(w: AttrWriter, e: NftElement, index: number): void {
+  const elem = w.begin(index | NLA_F_NESTED);
+  const key = w.begin(NFTA_SET_ELEM_KEY | NLA_F_NESTED);
+  w.values(NFTA_DATA_VALUE, e.key);
+  w.end(key);
   if (e.data !== undefined) {
-    const data = Array.isArray(e.data)
-      ? attr(NFTA_DATA_VALUE, encodeValues(e.data as readonly NftValue[]))
-      : encodeVerdict(e.data as NftVerdict);
-    parts.push(nested(NFTA_SET_ELEM_DATA, [data]));
+    const data = w.begin(NFTA_SET_ELEM_DATA | NLA_F_NESTED);
+    if (Array.isArray(e.data)) w.values(NFTA_DATA_VALUE, e.data as readonly NftValue[]);
+    else {
+      const v = e.data as NftVerdict;
+      const code = VERDICT_CODE[v.kind];
+      if (code === undefined) throw new RangeError(`not a map verdict: ${String(v.kind)}`);
+      const verdict = w.begin(NFTA_DATA_VERDICT | NLA_F_NESTED);
+      w.u32be(NFTA_VERDICT_CODE, code);
+      if (v.kind === 'jump' || v.kind === 'goto') {
+        if (typeof v.chain !== 'string' || v.chain === '' || Buffer.byteLength(v.chain) > 255)
+          throw new RangeError(`bad chain name in a verdict: ${JSON.stringify(v.chain)}`);
+        w.str(NFTA_VERDICT_CHAIN, v.chain);
+      }
+      w.end(verdict);
+    }
+    w.end(data);
   }
-  return nested(index, parts);
+  w.end(elem);
 }
 
-// An attribute's length is 16 bits: a message carries at most this many bytes of elements.
+// An attribute's length is 16 bits: a message's element list stops growing past this many bytes
+// (one element is at most a few hundred bytes: 256-byte chain name, 40-byte ipv6 key).
 const MAX_ELEMENTS_BYTES = 60_000;
 
 /**
@@ -207,35 +295,28 @@ export function elementMessages(table: NftTableRef, ops: readonly NftElementOp[]
   const family = familyNumber(table.family);
   const out: NftMessage[] = [];
   for (const op of ops) {
-    const head = [
-      strAttr(NFTA_SET_ELEM_LIST_TABLE, table.name),
-      strAttr(NFTA_SET_ELEM_LIST_SET, op.set),
-    ];
     const add = op.op === 'add';
     const what = `${op.op} element ${table.family} ${table.name} ${op.set}`;
-    let chunk: Buffer[] = [];
-    let size = 0;
-    const flush = (): void => {
-      if (chunk.length === 0) return;
+    let i = 0;
+    while (i < op.elements.length) {
+      const w = new AttrWriter();
+      w.str(NFTA_SET_ELEM_LIST_TABLE, table.name);
+      w.str(NFTA_SET_ELEM_LIST_SET, op.set);
+      const list = w.begin(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED);
+      let n = 0;
+      while (i < op.elements.length && w.off - list < MAX_ELEMENTS_BYTES)
+        writeElement(w, op.elements[i++]!, ++n);
+      w.end(list);
       out.push({
         type: nftType(add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM),
         // NLM_F_CREATE without NLM_F_EXCL: nft's `add` (an identical element is not an error).
         flags: NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE : 0),
         family,
         resId: 0,
-        attrs: Buffer.concat([...head, nested(NFTA_SET_ELEM_LIST_ELEMENTS, chunk)]),
+        attrs: w.take(),
         what,
       });
-      chunk = [];
-      size = 0;
-    };
-    for (const e of op.elements) {
-      const bytes = encodeElement(e, chunk.length + 1);
-      if (size + bytes.length > MAX_ELEMENTS_BYTES) flush();
-      chunk.push(bytes);
-      size += bytes.length;
     }
-    flush();
   }
   return out;
 }

@@ -134,6 +134,15 @@ describe('nf_tables element encoding (checked against nft 1.0.6)', () => {
     const op = (key: NftValue[]): NftElementOp[] => [{ op: 'add', set: 's', elements: [{ key }] }];
     expect(() => elementMessages(table, op([v4('10.0.0.300')]))).toThrow(InvalidAddressError);
     expect(() => elementMessages(table, op([v4('fd00::1')]))).toThrow(InvalidAddressError);
+    for (const bad of ['01.2.3.4', '1.2.3', '1..2.3', '1.2.3.4.5', '1.2.3.4 ', ''])
+      expect(() => elementMessages(table, op([v4(bad)])), bad).toThrow(InvalidAddressError);
+    expect(() => elementMessages(table, op([v6('10.0.0.1')]))).toThrow(InvalidAddressError);
+    const verdictTo = (chain: string): NftElementOp[] => [
+      { op: 'add', set: 'm', elements: [{ key: [v4('10.0.0.1')], data: { kind: 'goto', chain } }] },
+    ];
+    expect(() => elementMessages(table, verdictTo(''))).toThrow(RangeError);
+    expect(() => elementMessages(table, verdictTo('c'.repeat(256)))).toThrow(RangeError);
+    expect(elementMessages(table, verdictTo('c'.repeat(255)))).toHaveLength(1);
     expect(() => elementMessages(table, op([port(65_536)]))).toThrow(RangeError);
     expect(() => elementMessages(table, op([proto(-1)]))).toThrow(RangeError);
     expect(() => elementMessages(table, op([int(1.5)]))).toThrow(RangeError);
