@@ -19,6 +19,12 @@ const DNS = {
   search: ['svc.cluster.local'],
   options: ['ndots:5'],
 };
+// Routes keep every field in 1.x and 0.4 alike: libcni's Route type is shared by both.
+const ROUTES = [
+  { dst: '0.0.0.0/0', gw: '10.1.0.1', mtu: 1400, advmss: 1360, priority: 5, table: 100, scope: 0 },
+  { dst: '192.168.0.0/16' },
+  { dst: '::/0', gw: 'fd00:1::1' },
+];
 
 const full1x = (v: string): object => ({
   cniVersion: v,
@@ -38,24 +44,11 @@ const full1x = (v: string): object => ({
     { address: '10.1.0.6/24', interface: 1 },
     { address: 'fd00:1::5/64', gateway: 'fd00:1::1', interface: 1 },
   ],
-  routes: [
-    {
-      dst: '0.0.0.0/0',
-      gw: '10.1.0.1',
-      mtu: 1400,
-      advmss: 1360,
-      priority: 5,
-      table: 100,
-      scope: 0,
-    },
-    { dst: '192.168.0.0/16' },
-    { dst: '::/0', gw: 'fd00:1::1' },
-  ],
+  routes: ROUTES,
   dns: DNS,
 });
 
-// 1.x -> 0.4 drops interface mtu/socketPath/pciID and adds ips[].version (routes keep their
-// fields: libcni's Route type is shared by every version).
+// 1.x -> 0.4 drops interface mtu/socketPath/pciID and adds ips[].version (routes stay as they are).
 const full040 = (v: string): object => ({
   cniVersion: v,
   interfaces: [
@@ -67,19 +60,7 @@ const full040 = (v: string): object => ({
     { version: '4', address: '10.1.0.6/24', interface: 1 },
     { version: '6', address: 'fd00:1::5/64', gateway: 'fd00:1::1', interface: 1 },
   ],
-  routes: [
-    {
-      dst: '0.0.0.0/0',
-      gw: '10.1.0.1',
-      mtu: 1400,
-      advmss: 1360,
-      priority: 5,
-      table: 100,
-      scope: 0,
-    },
-    { dst: '192.168.0.0/16' },
-    { dst: '::/0', gw: 'fd00:1::1' },
-  ],
+  routes: ROUTES,
   dns: DNS,
 });
 
