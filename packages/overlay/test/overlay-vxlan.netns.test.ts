@@ -28,6 +28,14 @@ const txPackets = async (ns: Netns, dev: string): Promise<number> => {
   return link!.stats64.tx.packets;
 };
 
+/** The VXLAN device with its details (`ip -d link show switchyard.1`). */
+const vxlanDevice = async <T>(ns: Netns): Promise<T | undefined> =>
+  (await json<T[]>(ns, ['ip', '-j', '-d', 'link', 'show', 'switchyard.1']))[0];
+
+/** The forwarding database of the VXLAN device. */
+const fdbEntries = <T>(ns: Netns): Promise<T[]> =>
+  json<T[]>(ns, ['bridge', '-j', 'fdb', 'show', 'dev', 'switchyard.1']);
+
 describe('VXLAN overlay between node namespaces', () => {
   it('two nodes: a pod on A pings a pod on B through switchyard.1', async () => {
     const lab = await buildLab([
@@ -39,14 +47,7 @@ describe('VXLAN overlay between node namespaces', () => {
       expect(await pings(a.pod, b.podIP)).toBe(false); // nothing programmed yet
       await programAll(lab.nodes);
 
-      const [dev] = await json<Record<string, unknown>[]>(a.ns, [
-        'ip',
-        '-j',
-        '-d',
-        'link',
-        'show',
-        'switchyard.1',
-      ]);
+      const dev = await vxlanDevice<Record<string, unknown>>(a.ns);
       expect(dev).toMatchObject({
         mtu: 1450,
         address: a.vtepMac,
@@ -68,14 +69,7 @@ describe('VXLAN overlay between node namespaces', () => {
       expect(neigh).toEqual([
         expect.objectContaining({ dst: '10.211.2.0', lladdr: b.vtepMac, state: ['PERMANENT'] }),
       ]);
-      const fdb = await json<{ mac: string; dst?: string }[]>(a.ns, [
-        'bridge',
-        '-j',
-        'fdb',
-        'show',
-        'dev',
-        'switchyard.1',
-      ]);
+      const fdb = await fdbEntries<{ mac: string; dst?: string }>(a.ns);
       expect(fdb.filter((e) => e.dst)).toEqual([
         expect.objectContaining({ mac: b.vtepMac, dst: b.ip }),
       ]);
@@ -92,14 +86,7 @@ describe('VXLAN overlay between node namespaces', () => {
         expect(result.plan.device.action).toBe('recreate');
         expect(result.errors).toEqual([]);
       }
-      const [remade] = await json<{ linkinfo: { info_data: { id: number } } }[]>(a.ns, [
-        'ip',
-        '-j',
-        '-d',
-        'link',
-        'show',
-        'switchyard.1',
-      ]);
+      const remade = await vxlanDevice<{ linkinfo: { info_data: { id: number } } }>(a.ns);
       expect(remade!.linkinfo.info_data.id).toBe(7);
       expect(await pings(a.pod, b.podIP)).toBe(true);
     } finally {
@@ -158,14 +145,7 @@ describe('VXLAN overlay between node namespaces', () => {
         expect.arrayContaining(['10.211.12.0', '10.213.1.99']),
       );
       expect(neigh.map((n) => n.dst)).not.toContain('10.211.13.0');
-      const fdb = await json<{ dst?: string }[]>(a.ns, [
-        'bridge',
-        '-j',
-        'fdb',
-        'show',
-        'dev',
-        'switchyard.1',
-      ]);
+      const fdb = await fdbEntries<{ dst?: string }>(a.ns);
       expect(fdb.flatMap((e) => (e.dst ? [e.dst] : []))).toEqual([b.ip]);
       expect(await pings(a.pod, b.podIP)).toBe(true);
       expect(await pings(a.pod, c.podIP)).toBe(false);
