@@ -112,6 +112,9 @@ describe('pod traffic through the node', () => {
       ...lab.pluginConf(),
       runtimeConfig: { portMappings: [{ hostPort: 8083, containerPort: 80, protocol: 'tcp' }] },
     };
+    // The node's IPv4 hostPort map, as `nft -j` prints it.
+    const ports4 = async (): Promise<string> =>
+      (await lab.node.exec(['nft', '-j', 'list', 'map', 'inet', HOSTPORT_TABLE, 'ports4'])).stdout;
     const web = await pod('web', conf);
     const server = await serve(web.ns, 80);
     const client = await pod('client');
@@ -123,16 +126,7 @@ describe('pod traffic through the node', () => {
     expect(await connect(client.ns, '10.83.1.1', 8083)).toBe('hi');
     expect(server.peers.at(-1)).toBe('10.83.1.1');
 
-    const { stdout } = await lab.node.exec([
-      'nft',
-      '-j',
-      'list',
-      'map',
-      'inet',
-      HOSTPORT_TABLE,
-      'ports4',
-    ]);
-    expect(stdout).toContain('"comment": "web/eth0"');
+    expect(await ports4()).toContain('"comment": "web/eth0"');
 
     // A second pod cannot take the same host port; its ADD fails and leaves nothing.
     const clash = await createNetns('clash');
@@ -145,16 +139,7 @@ describe('pod traffic through the node', () => {
 
     const del = await lab.cni({ verb: 'DEL', containerId: 'web', netns: web.ns.path, conf });
     expect(del.exitCode, del.stdout).toBe(0);
-    const after = await lab.node.exec([
-      'nft',
-      '-j',
-      'list',
-      'map',
-      'inet',
-      HOSTPORT_TABLE,
-      'ports4',
-    ]);
-    expect(after.stdout).not.toContain('web/eth0');
+    expect(await ports4()).not.toContain('web/eth0');
     expect(await connect(internet, NODE_IP, 8083)).toMatch(/^failed/);
   });
 });
