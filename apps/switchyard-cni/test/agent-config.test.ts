@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseIpamConfig } from '@switchyard/ipam';
+import { FlagError } from '@switchyard/kube';
 import { buildConflist, writeConflist } from '../src/agent/conflist.js';
 import { AgentOptionError, parseAgentOptions } from '../src/agent/options.js';
 import { KeyedSerialQueue } from '../src/agent/serial-queue.js';
@@ -36,6 +37,13 @@ describe('agent options', () => {
     );
     expect(() => parseAgentOptions(['--mtu', '70000'], {}, defaults)).toThrow(/--mtu/);
     expect(() => parseAgentOptions(['--bogus'], {}, defaults)).toThrow(AgentOptionError);
+  });
+
+  it("throws @switchyard/kube's FlagError, naming the flag (what main turns into exit 2)", () => {
+    expect(AgentOptionError).toBe(FlagError);
+    expect(() => parseAgentOptions([], { OVERLAY_MODE: 'gre' }, defaults)).toThrow(
+      expect.objectContaining({ flag: '--overlay-mode', name: 'FlagError' }),
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { FlagError as KubeFlagError } from '@switchyard/kube';
 import { describe, expect, it } from 'vitest';
 import { FlagError } from '../src/errors.js';
 import { parseFlags } from '../src/flags.js';
@@ -77,5 +78,12 @@ describe('parseFlags', () => {
   ])('rejects %j', (argv, message) => {
     expect(() => parseFlags(argv)).toThrow(FlagError);
     expect(() => parseFlags(argv)).toThrow(message);
+  });
+
+  it("throws @switchyard/kube's FlagError, naming the flag (what main turns into exit 2)", () => {
+    expect(FlagError).toBe(KubeFlagError);
+    expect(() => parseFlags(['--ttl=9999'])).toThrow(
+      expect.objectContaining({ flag: '--ttl', name: 'FlagError' }),
+    );
   });
 });

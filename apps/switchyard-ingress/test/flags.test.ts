@@ -1,3 +1,4 @@
+import { FlagError as KubeFlagError } from '@switchyard/kube';
 import { describe, expect, it } from 'vitest';
 import { FlagError } from '../src/errors.js';
 import { parseFlags } from '../src/flags.js';
@@ -39,5 +40,12 @@ describe('parseFlags', () => {
     [['--bogus']],
   ])('rejects %j with a FlagError', (argv) => {
     expect(() => parseFlags(argv)).toThrow(FlagError);
+  });
+
+  it("throws @switchyard/kube's FlagError, naming the flag (what main turns into exit 2)", () => {
+    expect(FlagError).toBe(KubeFlagError);
+    expect(() => parseFlags(['--publish-address=eth0'])).toThrow(
+      expect.objectContaining({ flag: '--publish-address', name: 'FlagError' }),
+    );
   });
 });

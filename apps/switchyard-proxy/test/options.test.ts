@@ -1,3 +1,4 @@
+import { FlagError } from '@switchyard/kube';
 import { describe, expect, it } from 'vitest';
 import { ProxyOptionError, duration, parseProxyOptions } from '../src/options.js';
 
@@ -80,5 +81,12 @@ describe('parseProxyOptions', () => {
     ]);
     expect(() => duration('--x', '0s')).toThrow(/--x/);
     expect(() => duration('--x', '2d')).toThrow(ProxyOptionError);
+  });
+
+  it("throws @switchyard/kube's FlagError, naming the flag (what main turns into exit 2)", () => {
+    expect(ProxyOptionError).toBe(FlagError);
+    expect(() => parseProxyOptions([], { LOG_LEVEL: 'loud' })).toThrow(
+      expect.objectContaining({ flag: '--log-level', name: 'FlagError' }),
+    );
   });
 });

@@ -88,7 +88,11 @@ export function parseFlagTable<S>(
 ): S {
   const spec = (name: string): FlagSpec<S> | undefined =>
     Object.hasOwn(table, name) ? table[name] : undefined;
-  const tokens = [...flagTokens(argv, (name) => spec(name) && spec(name)!.kind === 'value')];
+  const takesValue = (name: string): boolean | undefined => {
+    const s = spec(name);
+    return s === undefined ? undefined : s.kind === 'value';
+  };
+  const tokens = [...flagTokens(argv, takesValue)];
   const given = new Set(tokens.map((t) => t.name));
   for (const [name, s] of Object.entries(table)) {
     const text = s.kind === 'value' && s.env !== undefined ? env[s.env] : undefined;
