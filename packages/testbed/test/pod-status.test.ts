@@ -36,15 +36,17 @@ function view(containers: ContainerView[], partial: Partial<PodView> = {}): PodV
   };
 }
 
+/** A container that ran from T0 to T1 and exited with `exitCode`. */
+const done = (exitCode: number): ContainerView['state'] => ({
+  kind: 'terminated',
+  exitCode,
+  reason: exitCode ? 'Error' : 'Completed',
+  startedAt: T0,
+  finishedAt: T1,
+});
+
 describe('pod status', () => {
   it('phases follow the containers', () => {
-    const done = (exitCode: number): ContainerView['state'] => ({
-      kind: 'terminated',
-      exitCode,
-      reason: exitCode ? 'Error' : 'Completed',
-      startedAt: T0,
-      finishedAt: T1,
-    });
     expect(podPhase(view([container({})], { sandboxReady: false }))).toBe('Pending');
     expect(
       podPhase(view([container({ state: { kind: 'waiting', reason: 'ContainerCreating' } })])),
@@ -158,13 +160,6 @@ describe('pod status', () => {
   });
 
   it('init containers hold the pod in Pending until they succeed; a failed one fails a Never pod', () => {
-    const done = (exitCode: number): ContainerView['state'] => ({
-      kind: 'terminated',
-      exitCode,
-      reason: exitCode ? 'Error' : 'Completed',
-      startedAt: T0,
-      finishedAt: T1,
-    });
     const waiting = container({
       state: { kind: 'waiting', reason: 'PodInitializing' },
       ready: false,
