@@ -35,12 +35,13 @@ async function newKey(path: string): Promise<void> {
   ]);
 }
 
-/** Creates a self-signed CA (ECDSA P-256) in `dir`. */
-export async function createCa(dir: string, commonName: string): Promise<CertFiles> {
-  if (!SUBJECT_SAFE.test(commonName)) throw new TypeError(`bad CA name ${commonName}`);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const files = { cert: `${dir}/ca.crt`, key: `${dir}/ca.key` };
-  await newKey(files.key);
+/** `openssl req -x509` for the key in `files.key`: self-signed, or signed by `ca`. */
+async function signCert(
+  files: CertFiles,
+  subject: string,
+  extensions: readonly string[],
+  ca?: CertFiles,
+): Promise<void> {
   await run([
     'openssl',
     'req',
@@ -48,16 +49,26 @@ export async function createCa(dir: string, commonName: string): Promise<CertFil
     '-new',
     '-key',
     files.key,
+    ...(ca ? ['-CA', ca.cert, '-CAkey', ca.key] : []),
     '-subj',
-    `/CN=${commonName}`,
+    subject,
     '-days',
     VALID_DAYS,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ...extensions.flatMap((e) => ['-addext', e]),
     '-out',
     files.cert,
+  ]);
+}
+
+/** Creates a self-signed CA (ECDSA P-256) in `dir`. */
+export async function createCa(dir: string, commonName: string): Promise<CertFiles> {
+  if (!SUBJECT_SAFE.test(commonName)) throw new TypeError(`bad CA name ${commonName}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const files = { cert: `${dir}/ca.crt`, key: `${dir}/ca.key` };
+  await newKey(files.key);
+  await signCert(files, `/CN=${commonName}`, [
+    'basicConstraints=critical,CA:TRUE',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
   ]);
   return files;
 }
@@ -77,31 +88,17 @@ export async function issueCert(dir: string, ca: CertFiles, spec: LeafSpec): Pro
     ...(spec.ips ?? []).map((ip) => `IP:${ip}`),
     ...(spec.dnsNames ?? []).map((d) => `DNS:${d}`),
   ];
-  await run([
-    'openssl',
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    files.key,
-    '-CA',
-    ca.cert,
-    '-CAkey',
-    ca.key,
-    '-subj',
+  await signCert(
+    files,
     subject,
-    '-days',
-    VALID_DAYS,
-    '-addext',
-    'basicConstraints=critical,CA:FALSE',
-    '-addext',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    '-addext',
-    `extendedKeyUsage=${eku}`,
-    ...(sans.length ? ['-addext', `subjectAltName=${sans.join(',')}`] : []),
-    '-out',
-    files.cert,
-  ]);
+    [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      `extendedKeyUsage=${eku}`,
+      ...(sans.length ? [`subjectAltName=${sans.join(',')}`] : []),
+    ],
+    ca,
+  );
   return files;
 }
 
