@@ -100,6 +100,8 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
   const adds: string[] = [];
   const deleteOps: ElementOp[] = [];
   const addOps: ElementOp[] = [];
+  const del = { text: deletes, ops: deleteOps };
+  const add = { text: adds, ops: addOps };
   for (const [name, m] of next.maps) {
     const before = prev.maps.get(name)!.elements;
     const gone: MapElement[] = [];
@@ -118,8 +120,8 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
         changed.add(el.owner);
       }
     }
-    deletes.push(...elementCommands(next, name, gone, 'delete', deleteOps));
-    adds.push(...elementCommands(next, name, fresh, 'add', addOps));
+    elementCommands(next, name, gone, 'delete', del);
+    elementCommands(next, name, fresh, 'add', add);
   }
 
   for (const [name, m] of next.dnatMaps) {
@@ -140,8 +142,8 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
         changed.add(el.owner);
       }
     }
-    deletes.push(...dnatElementCommands(next, name, gone, 'delete', deleteOps));
-    adds.push(...dnatElementCommands(next, name, fresh, 'add', addOps));
+    dnatElementCommands(next, name, gone, 'delete', del);
+    dnatElementCommands(next, name, fresh, 'add', add);
   }
 
   for (const family of FAMILIES) {
@@ -151,10 +153,10 @@ export function renderIncremental(prev: Ruleset, next: Ruleset): Transaction {
     });
     const pins = diff(prev.hairpin[family], next.hairpin[family]);
     const cips = diff(prev.clusterIPs[family], next.clusterIPs[family]);
-    deletes.push(...hairpinCommands(next, family, pins.gone, 'delete', deleteOps));
-    deletes.push(...clusterIpCommands(next, family, cips.gone, 'delete', deleteOps));
-    adds.push(...hairpinCommands(next, family, pins.fresh, 'add', addOps));
-    adds.push(...clusterIpCommands(next, family, cips.fresh, 'add', addOps));
+    hairpinCommands(next, family, pins.gone, 'delete', del);
+    clusterIpCommands(next, family, cips.gone, 'delete', del);
+    hairpinCommands(next, family, pins.fresh, 'add', add);
+    clusterIpCommands(next, family, cips.fresh, 'add', add);
   }
 
   // Order matters: objects exist before anything refers to them, and nothing refers to an

@@ -106,7 +106,39 @@ interface NftJsonObject {
   timeout?: unknown;
 }
 
-function fullBody(rs: Ruleset, head: string[], keptSets: Set<string>): string {
+/**
+ * A full replacement split in two for a table that does not exist yet: `structure` (`nft -f`
+ * text: the table, its sets, maps, chains and rules, as `renderFullSync` has them) and every
+ * set/map element as structured operations, to be added afterwards (e.g. over netlink, much
+ * cheaper than nft parsing 80k elements at 10k services). Not atomic: between the two, services
+ * have no endpoints yet, which is only harmless when there was no table before.
+ */
+export function renderFullSyncSplit(rs: Ruleset): { structure: string; elements: ElementOp[] } {
+  const t = tableRef(rs);
+  const elements: ElementOp[] = [];
+  const head = [`add table ${t}`, `delete table ${t}`, `add table ${t}`];
+  return { structure: fullBody(rs, head, new Set(), { ops: elements }), elements };
+}
+
+/** Every element of the ruleset's maps and sets (not the NodePort address sets: fixed part). */
+function fullElements(rs: Ruleset, sink: ElementSink): void {
+  for (const m of rs.maps.values())
+    elementCommands(rs, m.name, [...m.elements.values()], 'add', sink);
+  for (const m of rs.dnatMaps.values())
+    dnatElementCommands(rs, m.name, [...m.elements.values()], 'add', sink);
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    hairpinCommands(rs, family, [...rs.hairpin[family].keys()], 'add', sink);
+    clusterIpCommands(rs, family, [...rs.clusterIPs[family].keys()], 'add', sink);
+  }
+}
+
+/** The whole table after `head`; elements go to `elements` when given, else into the text. */
+function fullBody(
+  rs: Ruleset,
+  head: string[],
+  keptSets: Set<string>,
+  elements?: ElementSink,
+): string {
   const t = tableRef(rs);
   const out = head;
   for (const s of rs.addressSets.values()) out.push(...addressSetCommands(rs, s));
@@ -121,14 +153,7 @@ function fullBody(rs: Ruleset, head: string[], keptSets: Set<string>): string {
   }
   for (const c of rs.chains.values()) out.push(chainCommand(rs, c));
   for (const c of rs.chains.values()) for (const r of c.rules) out.push(ruleCommand(rs, c.name, r));
-  for (const m of rs.maps.values())
-    out.push(...elementCommands(rs, m.name, [...m.elements.values()], 'add'));
-  for (const m of rs.dnatMaps.values())
-    out.push(...dnatElementCommands(rs, m.name, [...m.elements.values()], 'add'));
-  for (const family of ['ipv4', 'ipv6'] as const) {
-    out.push(...hairpinCommands(rs, family, [...rs.hairpin[family].keys()], 'add'));
-    out.push(...clusterIpCommands(rs, family, [...rs.clusterIPs[family].keys()], 'add'));
-  }
+  fullElements(rs, elements ?? { text: out });
   return out.join('\n') + '\n';
 }
 
@@ -183,26 +208,31 @@ export function dnatMapCommand(rs: Ruleset, m: DnatMap): string {
   return `add map ${tableRef(rs)} ${m.name} { typeof ${key} . numgen random mod 2 : ${ip} daddr . th dport ; }`;
 }
 
-/*
- * The element commands below render text and, given an `ops` sink, the same operations in
- * structured form (one ElementOp per command, in the same order): both come from one loop, so the
- * netlink path and the nft text cannot drift apart. Full syncs pass no sink and pay nothing.
+/**
+ * Where the element commands below go: `text` gets `add element ...` commands, `ops` the same
+ * operations in structured form (one ElementOp per command, in the same order). Both come from
+ * one loop, so the netlink path and the nft text cannot drift apart; each is built only when
+ * asked for.
  */
+export interface ElementSink {
+  text?: string[];
+  ops?: ElementOp[];
+}
 
 export function dnatElementCommands(
   rs: Ruleset,
   map: string,
   elements: readonly DnatElement[],
   op: 'add' | 'delete',
-  ops?: ElementOp[],
-): string[] {
+  sink: ElementSink,
+): void {
   const add = op === 'add';
-  return elementChunks(
+  elementChunks(
     rs,
     map,
     elements,
     op,
-    ops,
+    sink,
     (e) => (add ? `${dnatKeyText(e)} : ${dnatDataText(e)}` : dnatKeyText(e)),
     (e) => dnatElement(e, add),
   );
@@ -216,15 +246,15 @@ export function elementCommands(
   map: string,
   elements: readonly MapElement[],
   op: 'add' | 'delete',
-  ops?: ElementOp[],
-): string[] {
+  sink: ElementSink,
+): void {
   const add = op === 'add';
-  return elementChunks(
+  elementChunks(
     rs,
     map,
     elements,
     op,
-    ops,
+    sink,
     (e) => (add ? `${mapKeyText(e.key)} : ${renderVerdict(e.verdict)}` : mapKeyText(e.key)),
     (e) => mapElement(e, add),
   );
@@ -236,14 +266,14 @@ export function hairpinCommands(
   family: Family,
   ips: readonly string[],
   op: 'add' | 'delete',
-  ops?: ElementOp[],
-): string[] {
-  return elementChunks(
+  sink: ElementSink,
+): void {
+  elementChunks(
     rs,
     hairpinSetName(family),
     ips,
     op,
-    ops,
+    sink,
     (ip) => `${ip} . ${ip}`,
     (ip) => ({ key: [addressValue(ip), addressValue(ip)] }),
   );
@@ -255,14 +285,14 @@ export function clusterIpCommands(
   family: Family,
   ips: readonly string[],
   op: 'add' | 'delete',
-  ops?: ElementOp[],
-): string[] {
-  return elementChunks(
+  sink: ElementSink,
+): void {
+  elementChunks(
     rs,
     clusterIpSetName(family),
     ips,
     op,
-    ops,
+    sink,
     (ip) => ip,
     (ip) => ({ key: [addressValue(ip)] }),
   );
@@ -273,17 +303,15 @@ function elementChunks<T>(
   set: string,
   items: readonly T[],
   op: 'add' | 'delete',
-  ops: ElementOp[] | undefined,
+  sink: ElementSink,
   text: (item: T) => string,
   structured: (item: T) => Element,
-): string[] {
-  const out: string[] = [];
+): void {
   for (let i = 0; i < items.length; i += ELEMENTS_PER_COMMAND) {
     const chunk = items.slice(i, i + ELEMENTS_PER_COMMAND);
-    out.push(`${op} element ${tableRef(rs)} ${set} { ${chunk.map(text).join(', ')} }`);
-    ops?.push({ op, set, elements: chunk.map(structured) });
+    sink.text?.push(`${op} element ${tableRef(rs)} ${set} { ${chunk.map(text).join(', ')} }`);
+    sink.ops?.push({ op, set, elements: chunk.map(structured) });
   }
-  return out;
 }
 
 /** One rule's text after the chain name. */

@@ -4,6 +4,7 @@ import {
   type TableInventory,
   renderFullSync,
   renderFullSyncKeepingAffinity,
+  renderFullSyncSplit,
 } from './nft-render.js';
 import type { Ruleset } from './ruleset.js';
 
@@ -81,15 +82,31 @@ export class NftSyncer {
    * Replaces the whole table atomically, whatever the kernel holds now. With a lister, affinity
    * sets that are still wanted keep their entries (`renderFullSyncKeepingAffinity`); if that
    * transaction fails, the table is deleted and rebuilt.
+   *
+   * With a lister and an element applier, a table that does not exist yet (a cold start) is
+   * loaded in two steps: its structure through `nft -f`, then its elements through the applier
+   * (`renderFullSyncSplit`); in between, services have no endpoints, as before the table
+   * existed. The result's `text` is then the structure only and `elementsApplied` is true. If
+   * either step fails, the one-transaction full replacement follows.
    */
   async resync(next: Ruleset): Promise<SyncResult> {
     this.needsFull = true;
     this.applied = undefined;
     let text: string | undefined;
+    let split = false;
     if (this.lister) {
       try {
-        text = renderFullSyncKeepingAffinity(next, await this.lister());
-        await this.runner(text);
+        const inventory = await this.lister();
+        if (this.applier && inventory.chains.length === 0) {
+          const { structure, elements } = renderFullSyncSplit(next);
+          text = structure;
+          await this.runner(structure);
+          for (const group of groups(elements, COLD_BATCH_ELEMENTS)) await this.applier(group);
+          split = true;
+        } else {
+          text = renderFullSyncKeepingAffinity(next, inventory);
+          await this.runner(text);
+        }
       } catch {
         text = undefined;
       }
@@ -100,7 +117,7 @@ export class NftSyncer {
     }
     this.needsFull = false;
     this.applied = next;
-    return { text, full: true, changed: [], recovered: false, elementsApplied: false };
+    return { text, full: true, changed: [], recovered: false, elementsApplied: split };
   }
 
   private async run(tx: Transaction, next: Ruleset): Promise<SyncResult> {
@@ -115,4 +132,26 @@ export class NftSyncer {
     }
     return { ...tx, recovered: false, elementsApplied: viaApplier };
   }
+}
+
+// A cold start's elements go in batches of about this many: one batch is one datagram, bounded
+// by the socket's send buffer (20k endpoint elements are about 1 MB).
+const COLD_BATCH_ELEMENTS = 20_000;
+
+/** Consecutive operations grouped until each group holds at least `size` elements. */
+function groups(ops: ElementOp[], size: number): ElementOp[][] {
+  const out: ElementOp[][] = [];
+  let group: ElementOp[] = [];
+  let n = 0;
+  for (const op of ops) {
+    group.push(op);
+    n += op.elements.length;
+    if (n >= size) {
+      out.push(group);
+      group = [];
+      n = 0;
+    }
+  }
+  if (group.length > 0) out.push(group);
+  return out;
 }

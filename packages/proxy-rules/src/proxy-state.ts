@@ -154,8 +154,9 @@ export class ProxyRules {
       const ips = [...touched[family]];
       const gone = ips.filter((ip) => wasPresent[family].has(ip) && !present(family, ip));
       const fresh = ips.filter((ip) => !wasPresent[family].has(ip) && present(family, ip));
-      hairpin.push(...hairpinCommands(this.current, family, gone, 'delete', hairpinOps));
-      hairpin.push(...hairpinCommands(this.current, family, fresh, 'add', hairpinOps));
+      const sink = { text: hairpin, ops: hairpinOps };
+      hairpinCommands(this.current, family, gone, 'delete', sink);
+      hairpinCommands(this.current, family, fresh, 'add', sink);
     }
     const text = tx.text + (hairpin.length ? hairpin.join('\n') + '\n' : '');
     const elements = tx.elements && { elements: [...tx.elements, ...hairpinOps] };

@@ -1,5 +1,6 @@
 import { type Netns, NftNetlink, sweepStaleNetns, withNetns } from '@switchyard/linux';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTableInventory, tableInventoryCommands } from '../src/nft-render.js';
 import { NftSyncer } from '../src/nft-syncer.js';
 import { ProxyRules } from '../src/proxy-state.js';
 import { NODE, ep, service, slice } from './fixtures.js';
@@ -105,6 +106,67 @@ describe('NftSyncer with a netlink element applier', () => {
       } finally {
         nl.close();
       }
+    });
+  });
+
+  it('a cold start loads the structure with nft and the elements over netlink', async () => {
+    const state = new ProxyRules(NODE);
+    for (let i = 0; i < 300; i++) {
+      state.upsertService(service(`s${i}`, { clusterIP: `10.96.${i >> 8}.${i & 255}` }));
+      const eps = [ep(`10.244.${i >> 8}.${i & 255}`), ep(`10.245.${i >> 8}.${i & 255}`)];
+      state.upsertEndpointSlice(
+        slice(`s${i}`, i % 3 === 0 ? [...eps, ep('10.246.0.1', { node: 'node-a' })] : eps),
+      );
+    }
+    state.upsertService(service('sticky', { clusterIP: '10.96.9.1', sessionAffinity: 'ClientIP' }));
+    state.upsertEndpointSlice(slice('sticky', [ep('10.244.9.1')]));
+    const { ruleset } = state.commit();
+    await withNetns(['coldnl', 'coldref'], async (ns, ref) => {
+      const nl = NftNetlink.open({ netns: ns });
+      try {
+        const lister = async () =>
+          parseTableInventory(
+            ruleset,
+            await Promise.all(
+              tableInventoryCommands().map(async (argv) => (await ns.exec(argv)).stdout),
+            ),
+          );
+        let texts = 0;
+        const syncer = new NftSyncer(
+          (t) => {
+            texts++;
+            return nft(ns, t);
+          },
+          lister,
+          (ops) => nl.applyElements(TABLE, ops),
+        );
+        const cold = await syncer.resync(ruleset);
+        expect(cold).toMatchObject({ full: true, elementsApplied: true, recovered: false });
+        expect(cold.text).not.toMatch(/add element inet switchyard-proxy endpoints-v4/);
+        expect(texts).toBe(1);
+        await new NftSyncer((t) => nft(ref, t)).resync(ruleset);
+        expect(await listing(ns)).toEqual(await listing(ref));
+
+        // The table exists now: the next full sync is the one atomic nft transaction.
+        const warm = await syncer.resync(ruleset);
+        expect(warm.elementsApplied).toBe(false);
+        expect(warm.text).toMatch(/^flush table inet switchyard-proxy$/m);
+        expect(await listing(ns)).toEqual(await listing(ref));
+      } finally {
+        nl.close();
+      }
+
+      // An applier that fails after the structure is in: the one-transaction sync follows.
+      await ns.exec(['nft', 'delete', 'table', 'inet', 'switchyard-proxy']);
+      const failing = new NftSyncer(
+        (t) => nft(ns, t),
+        async () => ({ chains: [], sets: new Map(), maps: [] }),
+        () => Promise.reject(new Error('refused')),
+      );
+      const r = await failing.resync(ruleset);
+      expect(r.elementsApplied).toBe(false);
+      expect(r.text).toMatch(/add element inet switchyard-proxy endpoints-v4/);
+      expect(await listing(ns)).toEqual(await listing(ref));
     });
   });
 });
