@@ -52,6 +52,22 @@ async function curl(pod: string, url: string): Promise<string> {
   return r.stdout;
 }
 
+/** curl from the "internet" host; the body. */
+async function curlFromInternet(url: string, timeoutSeconds: number): Promise<string> {
+  const r = await run([
+    'ip',
+    'netns',
+    'exec',
+    internet.name,
+    'curl',
+    '-sS',
+    '-m',
+    String(timeoutSeconds),
+    url,
+  ]);
+  return r.stdout;
+}
+
 async function ping(pod: string, target: string): Promise<void> {
   const r = await tb.execInPod('default', pod, ['ping', '-c', '2', '-i', '0.3', '-W', '2', target]);
   expect(r.exitCode, `${pod} ping ${target}: ${r.stdout}${r.stderr}`).toBe(0);
@@ -119,20 +135,9 @@ beforeAll(async () => {
     { stdio: 'ignore' },
   );
   children.push(server);
-  await eventually('the internet server', async () => {
-    const r = await run([
-      'ip',
-      'netns',
-      'exec',
-      internet.name,
-      'curl',
-      '-s',
-      '-m',
-      '1',
-      `http://${INTERNET_IP}:8080/`,
-    ]);
-    return r.stdout === INTERNET_IP ? true : undefined;
-  });
+  await eventually('the internet server', async () =>
+    (await curlFromInternet(`http://${INTERNET_IP}:8080/`, 1)) === INTERNET_IP ? true : undefined,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -206,19 +211,10 @@ describe('pod network (switchyard-agent from its manifest, VXLAN between nodes)'
 
   it('hostPort: the node address forwards to the pod, from outside and from a pod on another node', async () => {
     const n2 = tb.nodes[1]!;
-    const r = await run([
-      'ip',
-      'netns',
-      'exec',
-      internet.name,
-      'curl',
-      '-sS',
-      '-m',
-      '5',
-      `http://${n2.internalIP}:18080/clientip`,
-    ]);
     // From outside the cluster: DNAT only, the client address kept.
-    expect(r.stdout).toMatch(new RegExp(`^${INTERNET_IP}:\\d+$`));
+    expect(await curlFromInternet(`http://${n2.internalIP}:18080/clientip`, 5)).toMatch(
+      new RegExp(`^${INTERNET_IP}:\\d+$`),
+    );
     expect(await curl('client-c', `http://${n2.internalIP}:18080/hostname`)).toBe('web-hp');
   });
 
