@@ -69,13 +69,17 @@ export async function runApp<O extends { logLevel: LogLevel }, A>(
       logger.info('stopping before the start finished', { signal });
       process.exit(0);
     }
-    app.stop(running.app, { signal, options, logger }).then(
-      () => process.exit(0),
-      (e: unknown) => {
-        logger.error('stop failed', { error: String(e) });
-        process.exit(1);
-      },
-    );
+    const current = running.app;
+    // Through a promise, so that a stop which throws at once is reported like one that rejects.
+    Promise.resolve()
+      .then(() => app.stop(current, { signal, options, logger }))
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          logger.error('stop failed', { error: String(e) });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const APP = fileURLToPath(new URL('./fixtures/tiny-app.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const USAGE = 'usage: tiny-app [--start serve|fail|done|hang] [--stop-ms N] [--fail-stop]\n';
+const USAGE =
+  'usage: tiny-app [--start serve|fail|done|hang] [--stop-ms N] [--fail-stop at-once|later]\n';
 
 interface Run {
   child: ChildProcess;
@@ -135,16 +136,15 @@ describe('runApp', { timeout: 20_000 }, () => {
     expect(run.stdout()).toBe('');
   });
 
-  it('exits 1 when the graceful stop fails', async () => {
-    const run = launch(['--fail-stop']);
+  it.each([
+    ['later', 'Error: stuck'],
+    ['at-once', 'Error: stuck at once'],
+  ])('exits 1 when the graceful stop fails (%s)', async (when, error) => {
+    const run = launch([`--fail-stop=${when}`]);
     await waitForLine(run, 'started');
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(1);
-    expect(run.lines().at(-1)).toMatchObject({
-      level: 'error',
-      msg: 'stop failed',
-      error: 'Error: stuck',
-    });
+    expect(run.lines().at(-1)).toMatchObject({ level: 'error', msg: 'stop failed', error });
   });
 
   it('exits 0 at once on a signal while the start is still running', async () => {
