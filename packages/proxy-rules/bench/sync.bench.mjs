@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { NftNetlink, createNetns, sweepStaleNetns } from '@switchyard/linux';
-import { ProxyRules } from '../dist/index.js';
+import { ProxyRules, renderFullSyncSplit } from '../dist/index.js';
 
 const ENDPOINTS = 5;
 
@@ -130,9 +130,11 @@ for (const n of [1000, 10000]) {
   );
 
   if (!nsAvailable) continue;
+  let loadFullWall = 0;
   const ns = await createNetns('bench');
   try {
     const loadFull = await nftLoad(ns, full.value.transaction.text);
+    loadFullWall = loadFull.wall;
     console.log(`  nft -f full load: ${loadText(loadFull)}`);
     const loads = [];
     for (let k = 0; k < 5; k++) {
@@ -191,5 +193,42 @@ for (const n of [1000, 10000]) {
     );
   } finally {
     await ns.delete();
+  }
+
+  // A cold start as NftSyncer does it with an element applier: the structure through nft, the
+  // elements over netlink in batches of about 20k (the anchor: the one `nft -f` full load above).
+  const cold = await createNetns('benchcold');
+  const nl = NftNetlink.open({ netns: cold });
+  try {
+    const split = timed(() => renderFullSyncSplit(state.commit().ruleset));
+    const structure = await nftLoad(cold, split.value.structure);
+    const table = { family: 'inet', name: state.commit().ruleset.table };
+    const batches = [];
+    let group = [];
+    let count = 0;
+    for (const op of split.value.elements) {
+      group.push(op);
+      count += op.elements.length;
+      if (count >= 20_000) {
+        batches.push(group);
+        group = [];
+        count = 0;
+      }
+    }
+    if (group.length) batches.push(group);
+    const elements = await timedAsync(async () => {
+      for (const b of batches) await nl.applyElements(table, b);
+    });
+    const cpu =
+      structure.cpu === undefined ? '' : `; cpu ${ms(split.cpu + structure.cpu + elements.cpu)}`;
+    console.log(
+      `  cold start split: render ${ms(split.wall)} wall, nft -f structure ${loadText(structure)}, ${batches.length} netlink batches ${ms(elements.wall)} wall, ${ms(elements.cpu)} cpu`,
+    );
+    console.log(
+      `  => cold load after generation: wall ${ms(split.wall + structure.wall + elements.wall)}${cpu} (nft -f full load: ${(loadFullWall / (split.wall + structure.wall + elements.wall)).toFixed(1)}x)`,
+    );
+  } finally {
+    nl.close();
+    await cold.delete();
   }
 }
