@@ -116,7 +116,8 @@ export function encodeMessage(m: NftMessage, seq: number): Buffer {
   return b;
 }
 
-function attr(type: number, payload: Buffer): Buffer {
+/** One netlink attribute: length, type, payload, zero padding to 4 bytes. */
+export function attr(type: number, payload: Buffer): Buffer {
   const len = 4 + payload.length;
   const b = Buffer.alloc((len + 3) & ~3);
   b.writeUInt16LE(len, 0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type NftElementOp,
+  attr,
   type NftValue,
   elementMessages,
   encodeMessage,
@@ -165,14 +166,7 @@ describe('nf_tables element encoding (checked against nft 1.0.6)', () => {
     ]);
     // A NEWRULE as the kernel dumps `jump services` (handle 5): built with the same attribute
     // layout nft prints for it (immediate, dreg 0, verdict JUMP "services").
-    const a = (type: number, payload: Buffer): Buffer => {
-      const len = 4 + payload.length;
-      const b = Buffer.alloc((len + 3) & ~3);
-      b.writeUInt16LE(len, 0);
-      b.writeUInt16LE(type, 2);
-      payload.copy(b, 4);
-      return b;
-    };
+    const a = attr;
     const be32 = (n: number): Buffer =>
       Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
     const handle = Buffer.alloc(8);
