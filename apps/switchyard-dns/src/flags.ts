@@ -11,9 +11,8 @@ import {
   text,
   valueFlag,
   wholeNumber,
-  type FlagTable,
-  type LogLevel,
 } from '@switchyard/kube';
+import type { FlagTable, LogLevel } from '@switchyard/kube';
 import type { DnsConfig } from './dns-config.js';
 
 /** Where the Corefile comes from: a ConfigMap (watched), a file (read once), or none. */

@@ -9,11 +9,8 @@ import {
   port,
   text,
   wholeNumber,
-  type FlagEnv,
-  type FlagReader,
-  type FlagTable,
-  type LogLevel,
 } from '@switchyard/kube';
+import type { FlagEnv, FlagReader, FlagTable, LogLevel } from '@switchyard/kube';
 
 export interface Flags {
   /** Address the proxy listens on. */

@@ -13,11 +13,8 @@ import {
   text,
   valueFlag,
   wholeNumber,
-  type FlagEnv,
-  type FlagReader,
-  type FlagTable,
-  type LogLevel,
 } from '@switchyard/kube';
+import type { FlagEnv, FlagReader, FlagTable, LogLevel } from '@switchyard/kube';
 import { parseCidr } from '@switchyard/linux';
 
 export type { LogLevel };

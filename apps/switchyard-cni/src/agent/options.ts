@@ -10,11 +10,8 @@ import {
   port,
   text,
   wholeNumber,
-  type FlagEnv,
-  type FlagReader,
-  type FlagTable,
-  type LogLevel,
 } from '@switchyard/kube';
+import type { FlagEnv, FlagReader, FlagTable, LogLevel } from '@switchyard/kube';
 
 export type OverlayModeOption = 'vxlan' | 'direct' | 'auto' | 'none';
 
