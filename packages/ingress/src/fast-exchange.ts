@@ -10,7 +10,13 @@ import { applyHeaderModifier, HOP_BY_HOP } from './headers.js';
 import { dateHeaderLine, headerLines, requestLine, statusLine } from './http-text.js';
 import { upstreamHeaders } from './proxy-handler.js';
 import type { SimpleRequest } from './request-head.js';
-import type { ResponseHead, ResponseSink } from './response-parser.js';
+import {
+  CONTENT_LENGTH,
+  DATE,
+  HOP,
+  type ResponseHead,
+  type ResponseSink,
+} from './response-parser.js';
 import type { UpstreamConnection, UpstreamUser } from './upstream-pool.js';
 
 /** What an exchange needs from the client connection it answers on. */
@@ -211,29 +217,22 @@ export class Exchange implements UpstreamUser, ResponseSink {
 
   /** The client's response head: the upstream's end-to-end headers, filters, our framing. */
   private responseHead(h: ResponseHead): string {
-    const raw = h.rawHeaders;
     const d = this.d;
-    let named: Set<string> | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      if ((raw[i] as string).toLowerCase() === 'connection') {
-        named ??= new Set();
-        for (const t of (raw[i + 1] as string).split(',')) named.add(t.trim().toLowerCase());
-      }
-    }
     const filtered =
       d.responseHeaders.some((m) => m !== undefined) ||
       Object.keys(d.extraResponseHeaders).length > 0;
-    let lines = '';
+    let head = statusLine(h.status);
     let hasDate = false;
     if (filtered) {
       // The same object shape Node gives the general handler, so filters behave identically.
       const out: OutgoingHttpHeaders = {};
       let length: string | undefined;
-      for (let i = 0; i < raw.length; i += 2) {
-        const k = (raw[i] as string).toLowerCase();
-        if (HOP_BY_HOP.has(k) || named?.has(k)) continue;
-        const v = raw[i + 1] as string;
-        if (k === 'content-length') length = v;
+      for (let i = 0; i < h.count; i++) {
+        const flags = h.flags(i);
+        if (flags & HOP) continue;
+        const k = h.name(i).toLowerCase();
+        const v = h.value(i);
+        if (flags & CONTENT_LENGTH) length = v;
         const cur = out[k];
         if (cur === undefined) out[k] = k === 'set-cookie' ? [v] : v;
         else if (Array.isArray(cur)) cur.push(v);
@@ -246,17 +245,21 @@ export class Exchange implements UpstreamUser, ResponseSink {
       if (length === undefined) delete out['content-length'];
       else out['content-length'] = length;
       hasDate = out.date !== undefined;
-      lines = headerLines(out);
+      head += headerLines(out);
     } else {
-      for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i] as string;
-        const k = name.toLowerCase();
-        if (HOP_BY_HOP.has(k) || named?.has(k)) continue;
-        if (k === 'date') hasDate = true;
-        lines += `${name}: ${raw[i + 1] as string}\r\n`;
+      // The end-to-end lines as they came (the parser checked them), skipping hop-by-hop ones.
+      const text = h.text;
+      let from = h.count > 0 ? h.lineStart(0) : text.length;
+      for (let i = 0; i < h.count; i++) {
+        const flags = h.flags(i);
+        if (flags & DATE) hasDate = true;
+        else if (flags & HOP) {
+          head += text.slice(from, h.lineStart(i));
+          from = h.lineEnd(i) + 2;
+        }
       }
+      head += text.slice(from);
     }
-    let head = statusLine(h.status) + lines;
     if (!hasDate) head += dateHeaderLine();
     if (h.framing === 'chunked' || h.framing === 'close') head += 'Transfer-Encoding: chunked\r\n';
     if (this.closeAfter || this.conn.fast.closing) head += 'Connection: close\r\n';

@@ -64,6 +64,10 @@ const ODD: Record<string, string | ((s: Socket) => void)> = {
     'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
   '/odd/smuggle':
     'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+  '/odd/hop':
+    'HTTP/1.1 200 OK\r\nX-Keep:  a  b \t\r\nConnection: keep-alive, X-Private, Content-Length\r\n' +
+    'Keep-Alive: timeout=5\r\nx-private: secret\r\nContent-Length: 2\r\n' +
+    'Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\nok',
   '/odd/close': (s) => s.end('HTTP/1.1 200 OK\r\nX-Odd: 1\r\n\r\nabcd'),
   '/odd/die': (s) => {
     s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');
@@ -309,6 +313,22 @@ describe('fast path', () => {
       'abcd',
       '1',
     ]);
+  });
+
+  it('relays end-to-end fields as they came; drops hop-by-hop and Connection-named ones', async () => {
+    const agent = oneConnection();
+    const r = await send(agent, '/odd/hop');
+    const next = await send(agent, '/after');
+    agent.destroy();
+    expect([r.status, r.body]).toEqual([200, 'ok']);
+    expect(r.headers['x-keep']).toBe('a  b');
+    expect(r.headers['x-private']).toBeUndefined();
+    expect(r.headers['keep-alive']).toBeUndefined();
+    // The backend's Date is kept; Content-Length stays although Connection names it: the
+    // framing is ours, and without it the client could not tell where the response ends.
+    expect(r.headers.date).toBe('Mon, 01 Jan 2024 00:00:00 GMT');
+    expect(r.headers['content-length']).toBe('2');
+    expect(next.status).toBe(200);
   });
 
   it('relays 16 MiB intact to a client that stops reading for a while (backpressure)', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamProtocolError } from '../src/errors.js';
-import { ResponseParser, type ResponseHead } from '../src/response-parser.js';
+import {
+  CONTENT_LENGTH,
+  DATE,
+  HOP,
+  ResponseParser,
+  type ResponseHead,
+} from '../src/response-parser.js';
 
 interface Parsed {
   heads: ResponseHead[];
@@ -97,6 +103,26 @@ describe('ResponseParser framing', () => {
     expect(parse(['HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n']).heads[0]?.keepAlive).toBe(false);
   });
 
+  it('flags each field: hop-by-hop (or named by Connection, except Content-Length), Date', () => {
+    const r = parse([
+      'HTTP/1.1 200 OK\r\nConnection: x-a, Content-Length\r\nX-A: 1\r\nX-B: 2\r\n' +
+        'Keep-Alive: timeout=5\r\nTE: trailers\r\ndAtE: today\r\nContent-Length: 0\r\n\r\n',
+    ]);
+    const h = r.heads[0] as ResponseHead;
+    const flags = Array.from({ length: h.count }, (_, i) => [h.name(i), h.flags(i)]);
+    expect(flags).toEqual([
+      ['Connection', HOP],
+      ['X-A', HOP],
+      ['X-B', 0],
+      ['Keep-Alive', HOP],
+      ['TE', HOP],
+      ['dAtE', DATE],
+      ['Content-Length', CONTENT_LENGTH],
+    ]);
+    // Each field's line, for relaying it as it came.
+    expect(h.text.slice(h.lineStart(2), h.lineEnd(2))).toBe('X-B: 2');
+  });
+
   it('bytes after the end of the response: reported as not clean', () => {
     expect(parse(['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA']).ended).toEqual([false]);
   });
@@ -120,6 +146,12 @@ describe('ResponseParser refuses ambiguity (UpstreamProtocolError)', () => {
     ['a bare LF in the head', 'HTTP/1.1 200 OK\r\nX: a\nContent-Length: 0\r\n\r\n'],
     ['a control character in a value', 'HTTP/1.1 200 OK\r\nX: a\x01b\r\nContent-Length: 0\r\n\r\n'],
     ['a malformed status line', 'HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['a lower-case protocol name', 'http/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['a status line without its status', 'HTTP/1.1 \r\nContent-Length: 0\r\n\r\n'],
+    ['a control character in the reason', 'HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n'],
+    ['an empty field name', 'HTTP/1.1 200 OK\r\n: x\r\nContent-Length: 0\r\n\r\n'],
+    ['an empty Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n'],
+    ['a 16-digit Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456\r\n\r\n'],
     ['HTTP/2 in the status line', 'HTTP/2 200 OK\r\nContent-Length: 0\r\n\r\n'],
     ['101 without an upgrade', 'HTTP/1.1 101 Switching Protocols\r\n\r\n'],
     ['a malformed chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
