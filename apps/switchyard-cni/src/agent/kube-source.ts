@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   Informer,
   KubeClient,
+  loadKubeConfig,
   patchAnnotations,
   type Logger,
   type Registry,
@@ -52,11 +53,8 @@ export class KubeSource {
     logger: Logger,
     metrics: Registry,
   ): Promise<KubeSource> {
-    // Loaded only when Kubernetes is used: the client library is large.
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const kc = new KubeConfig();
-    if (kubeconfig) kc.loadFromFile(kubeconfig);
-    else kc.loadFromCluster();
+    // A node component never falls back to an admin's ~/.kube/config: in-cluster only.
+    const kc = await loadKubeConfig(kubeconfig, 'in-cluster');
     return new KubeSource(new KubeClient(kc), nodeName, logger, metrics);
   }
 
