@@ -50,6 +50,7 @@ export class EndpointBalancer {
     const key = serviceKey(service);
     const start = this.counters.get(key) ?? 0;
     this.counters.set(key, (start + 1) % 1_000_000_007);
+    if (tried.size === 0) return all[start % all.length];
     for (let i = 0; i < all.length; i++) {
       const e = all[(start + i) % all.length] as Endpoint;
       if (!tried.has(`${e.address}:${e.port}`)) return e;

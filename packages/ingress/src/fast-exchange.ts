@@ -7,7 +7,7 @@ import { UpstreamProtocolError } from './errors.js';
 import type { FastPath } from './fast-path.js';
 import { CONNECT_ERRORS, UpstreamError } from './forward.js';
 import { applyHeaderModifier, HOP_BY_HOP } from './headers.js';
-import { dateHeaderLine, headerLines, requestLine, statusLine } from './http-text.js';
+import { dateHeaderLine, fieldLine, headerLines, requestLine, statusLine } from './http-text.js';
 import { upstreamHeaders } from './proxy-handler.js';
 import type { SimpleRequest } from './request-head.js';
 import {
@@ -30,6 +30,14 @@ export interface ExchangeClient {
 }
 
 const NO_ENDPOINTS_TRIED: ReadonlySet<string> = new Set();
+/** The fields we set on every upstream request (an untrusted client's are replaced). */
+const FORWARDED: ReadonlySet<string> = new Set([
+  'x-forwarded-for',
+  'x-real-ip',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+]);
 /** Bodies up to this size are written together with the head as one string. */
 const SMALL_BODY = 4096;
 
@@ -39,9 +47,34 @@ function abandon(up: UpstreamConnection): void {
   up.socket.destroy();
 }
 
+/**
+ * The upstream request head in the usual case (no request header filters, the client's
+ * X-Forwarded-* not trusted), written straight from the parsed request: the fields
+ * upstreamHeaders gives, with the X-Forwarded-* ones last, without an intermediate header
+ * object. parseSimpleRequest has checked the client's names and values.
+ */
+function plainUpstreamHead(
+  req: SimpleRequest,
+  info: IncomingInfo,
+  d: Forward,
+  peer: string,
+): string {
+  const h = req.headers;
+  let head = requestLine(req.method, d.path);
+  // Connection is absent, `keep-alive` or `close`: a field of that name is dropped with it.
+  const named = h.connection?.toLowerCase();
+  for (const k in h) {
+    if (HOP_BY_HOP.has(k) || FORWARDED.has(k) || k === named) continue;
+    if (k === 'host' && d.host !== h.host) head += fieldLine('host', d.host ?? '');
+    else head += `${k}: ${h[k] as string}\r\n`;
+  }
+  return `${head}x-forwarded-for: ${peer}\r\nx-real-ip: ${peer}\r\nx-forwarded-proto: ${info.scheme}\r\nx-forwarded-host: ${h.host as string}\r\nx-forwarded-port: ${info.localPort}\r\n\r\n`;
+}
+
 /** One request on the fast path: pick an endpoint, send the head, relay the response. */
 export class Exchange implements UpstreamUser, ResponseSink {
-  private readonly started = performance.now();
+  /** When it started (performance.now()), only taken for onResponse. */
+  private started = 0;
   private attempt = 0;
   private tried: Set<string> | undefined;
   private lastError: Error | undefined;
@@ -55,6 +88,8 @@ export class Exchange implements UpstreamUser, ResponseSink {
   private chunked = false;
   private keepAlive = false;
   private waitingDrain = false;
+  /** The client socket is corked for the rest of the current upstream read. */
+  private corked = false;
   private finished = false;
   private status = 0;
 
@@ -68,9 +103,15 @@ export class Exchange implements UpstreamUser, ResponseSink {
 
   start(): void {
     const { opts } = this.conn.fast;
+    if (opts.onResponse) this.started = performance.now();
+    const d = this.d;
     try {
-      const headers = upstreamHeaders(this.conn.peer, this.info, this.d, opts);
-      this.head = `${requestLine(this.req.method, this.d.path)}${headerLines(headers)}\r\n`;
+      if (!opts.trustForwardedHeaders && d.requestHeaders.every((m) => m === undefined))
+        this.head = plainUpstreamHead(this.req, this.info, d, this.conn.peer);
+      else {
+        const headers = upstreamHeaders(this.conn.peer, this.info, d, opts);
+        this.head = `${requestLine(this.req.method, d.path)}${headerLines(headers)}\r\n`;
+      }
     } catch (e) {
       // A rewrite or header filter produced something that cannot go on the wire.
       this.fail(500, 'invalid upstream request', e as Error);
@@ -126,14 +167,16 @@ export class Exchange implements UpstreamUser, ResponseSink {
     if (!up) return;
     this.gotBytes = true;
     const client = this.conn.socket;
-    client.cork();
     try {
       up.parser.execute(data);
     } catch (e) {
       this.upstreamFailed(e as Error);
     } finally {
       this.flushHead();
-      client.uncork();
+      if (this.corked) {
+        this.corked = false;
+        client.uncork();
+      }
       // A body slice still queued for the client points into the connection's read buffer.
       if (client.writableLength > 0) up.pinned = true;
     }
@@ -281,6 +324,11 @@ export class Exchange implements UpstreamUser, ResponseSink {
       this.heldHead = undefined;
       client.write(head + data.toString('latin1'), 'latin1');
       return;
+    }
+    // More than one write: they leave together when this read is done (see onData).
+    if (!this.corked) {
+      this.corked = true;
+      client.cork();
     }
     this.flushHead();
     let ok: boolean;

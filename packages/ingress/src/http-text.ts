@@ -38,6 +38,12 @@ export function headerLines(headers: OutgoingHttpHeaders): string {
   return out;
 }
 
+/** One `name: value\r\n` line for a name known to be a token; throws InvalidHeaderError. */
+export function fieldLine(name: string, value: string): string {
+  if (INVALID_VALUE.test(value)) throw new InvalidHeaderError(name);
+  return `${name}: ${value}\r\n`;
+}
+
 /** The request line; throws InvalidHeaderError for a path Node would refuse (e.g. a space). */
 export function requestLine(method: string, path: string): string {
   if (INVALID_PATH.test(path)) throw new InvalidHeaderError(`:path ${path}`);

@@ -126,6 +126,11 @@ beforeAll(async () => {
           backendRefs: [{ name: 'a', port: 80 }],
         },
         {
+          matches: [{ path: { type: 'PathPrefix', value: '/rewrite-host' } }],
+          filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'inner.test' } }],
+          backendRefs: [{ name: 'a', port: 80 }],
+        },
+        {
           matches: [{ path: { type: 'PathPrefix', value: '/bad-port' } }],
           backendRefs: [{ name: 'bad', port: 80 }],
         },
@@ -265,6 +270,28 @@ describe('fast path', () => {
       expect(r.headers['x-backend']).toBe('a');
       expect(r.headers.date).toBeDefined();
     }
+  });
+
+  it('replaces the client X-Forwarded-*, drops hop-by-hop fields, sends a rewritten Host', async () => {
+    const raw = await rawExchange(
+      port,
+      'GET /rewrite-host/x HTTP/1.1\r\nHost: fast.test\r\nX-Forwarded-For: 6.6.6.6\r\n' +
+        'X-Real-IP: 6.6.6.6\r\nX-Forwarded-Host: evil\r\nX-Forwarded-Proto: https\r\n' +
+        'X-Forwarded-Port: 1\r\nTE: trailers\r\nKeep-Alive: 5\r\nClose: named\r\n' +
+        'Accept: */*\r\nConnection: close\r\n\r\n',
+    );
+    const echoed = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Echo;
+    const { connection, ...rest } = echoed.headers;
+    expect(connection).toBeUndefined(); // the fast path served it (see the top of this file)
+    expect(rest).toEqual({
+      host: 'inner.test',
+      accept: '*/*',
+      'x-forwarded-for': '127.0.0.1',
+      'x-real-ip': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'fast.test',
+      'x-forwarded-port': String(port),
+    });
   });
 
   it('a response filter cannot change the framing (Content-Length, Connection)', async () => {
