@@ -17,6 +17,7 @@ export {
   renderDeleteTable,
   renderFullSync,
   renderFullSyncKeepingAffinity,
+  renderFullSyncSplit,
   tableInventoryCommands,
 } from './nft-render.js';
 export { type Outcome, type Packet, type Step, type Trace, trace } from './trace.js';
