@@ -130,7 +130,7 @@ for (const n of [1000, 10000]) {
   );
 
   if (!nsAvailable) continue;
-  let loadFullWall = 0;
+  let loadFullWall;
   const ns = await createNetns('bench');
   try {
     const loadFull = await nftLoad(ns, full.value.transaction.text);
