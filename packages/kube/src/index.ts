@@ -86,4 +86,13 @@ export {
   wholeNumber,
 } from './flag-readers.js';
 export { type KubeConfigFallback, loadKubeConfig } from './load-kube-config.js';
+export type { KubeCredentials } from './kube-credentials.js';
+export { KubeConfigError } from './kube-config-error.js';
+export {
+  CertTokenCredentials,
+  type CertTokenOptions,
+  type Material,
+} from './cert-token-credentials.js';
+export { RefreshingFile } from './refreshing-file.js';
+export { type InClusterOptions, SERVICE_ACCOUNT_DIR, inClusterCredentials } from './in-cluster.js';
 export { type AppMain, type StopContext, type StopSignal, runApp } from './run-app.js';

@@ -1,8 +1,8 @@
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, KubeTransportError } from './errors.js';
+import type { KubeCredentials } from './kube-credentials.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -29,8 +29,9 @@ export interface WatchHandle {
 }
 
 /**
- * Raw JSON requests against the apiserver, authenticated by a client-node KubeConfig (client
- * certificates, tokens, token files, exec plugins all come from `applyToHTTPSOptions`). Objects
+ * Raw JSON requests against the apiserver, authenticated by KubeCredentials: what
+ * `loadKubeConfig` returns, or a client-node KubeConfig (client certificates, tokens, token files,
+ * exec plugins all come from `applyToHTTPSOptions`). Objects
  * stay the JSON the server sent (timestamps are RFC 3339 strings), the same shape a watch
  * delivers, so list results and watch events never differ in type.
  */
@@ -39,7 +40,7 @@ export class KubeClient {
   private readonly timeoutMs: number;
 
   constructor(
-    readonly kubeConfig: KubeConfig,
+    readonly kubeConfig: KubeCredentials,
     opts: { timeoutMs?: number } = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster();

@@ -1,4 +1,10 @@
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { inClusterCredentials, SERVICE_ACCOUNT_DIR } from './in-cluster.js';
+import { KubeConfigError } from './kube-config-error.js';
+import type { KubeCredentials } from './kube-credentials.js';
+import { readKubeconfig } from './kubeconfig-file.js';
 
 /**
  * Where credentials come from when no kubeconfig file is named: `default` is client-node's
@@ -8,17 +14,52 @@ import type { KubeConfig } from '@kubernetes/client-node';
 export type KubeConfigFallback = 'default' | 'in-cluster';
 
 /**
- * The kubeconfig an app's `--kubeconfig` names, else `fallback`. client-node is loaded here, on
- * first use: it is large, and `--help` or a flag error should not wait for it.
+ * The credentials for the kubeconfig an app's `--kubeconfig` names, else `fallback`. A pod's
+ * ServiceAccount and a kubeconfig with certificates or a token are read here; anything else
+ * (exec plugins, auth providers, proxies, several files in $KUBECONFIG, ...) is handed to
+ * client-node's KubeConfig, imported only then: it costs about half a second of CPU to load.
+ * Throws KubeConfigError when a file cannot be read or parsed.
  */
 export async function loadKubeConfig(
   path: string | undefined,
   fallback: KubeConfigFallback,
-): Promise<KubeConfig> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else if (fallback === 'default') kc.loadFromDefault();
-  else kc.loadFromCluster();
+): Promise<KubeCredentials> {
+  if (path) return fromFile(path);
+  if (fallback === 'in-cluster') return inClusterCredentials();
+  // client-node's loadFromDefault, in its order; Windows' home lookup is left to it.
+  if (process.platform === 'win32') return clientNode('default', (kc) => kc.loadFromDefault());
+  const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (files.length === 1) return fromFile(files[0]!);
+  if (files.length > 1) return clientNode('$KUBECONFIG', (kc) => kc.loadFromDefault());
+  const home = process.env.HOME;
+  if (home && (await exists(join(home, '.kube', 'config')))) {
+    return fromFile(join(home, '.kube', 'config'));
+  }
+  if (await exists(join(SERVICE_ACCOUNT_DIR, 'token'))) return inClusterCredentials();
+  // Nothing found: client-node's placeholder (http://localhost:8080, no user).
+  return clientNode('default', (kc) => kc.loadFromDefault());
+}
+
+async function fromFile(path: string): Promise<KubeCredentials> {
+  const reading = await readKubeconfig(path);
+  if (reading.kind === 'credentials') return reading.credentials;
+  return clientNode(path, (kc) => kc.loadFromFile(path));
+}
+
+async function clientNode(source: string, load: (kc: KubeConfig) => void): Promise<KubeConfig> {
+  const clientNodeModule = await import('@kubernetes/client-node');
+  const kc = new clientNodeModule.KubeConfig();
+  try {
+    load(kc);
+  } catch (e) {
+    throw new KubeConfigError(source, e instanceof Error ? e.message : String(e), { cause: e });
+  }
   return kc;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
