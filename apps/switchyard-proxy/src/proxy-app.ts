@@ -1,4 +1,4 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   type HealthServer,
   Informer,
@@ -74,7 +74,8 @@ export class ProxyApp {
   static async start(
     options: ProxyOptions,
     log: Logger,
-    kubeConfig: KubeConfig,
+    // Whatever KubeClient authenticates with (what `loadKubeConfig` returns).
+    kubeConfig: ConstructorParameters<typeof KubeClient>[0],
   ): Promise<ProxyApp> {
     const app = new ProxyApp(options, log, new KubeClient(kubeConfig));
     try {
