@@ -97,30 +97,16 @@ export function short(o: Outcome): string {
   }
 }
 
-export const pod = (
-  source: string,
-  destination: string,
-  port: number,
-  protocol: Packet['protocol'] = 'tcp',
-): Packet => ({
-  source,
-  destination,
-  port,
-  protocol,
-  from: 'pod',
-});
-export const outside = (
-  source: string,
-  destination: string,
-  port: number,
-  protocol: Packet['protocol'] = 'tcp',
-): Packet => ({
-  source,
-  destination,
-  port,
-  protocol,
-  from: 'outside',
-});
+const packetFrom =
+  (from: Packet['from']) =>
+  (
+    source: string,
+    destination: string,
+    port: number,
+    protocol: Packet['protocol'] = 'tcp',
+  ): Packet => ({ source, destination, port, protocol, from });
+export const pod = packetFrom('pod');
+export const outside = packetFrom('outside');
 export const fromNode = (source: string, destination: string, port: number): Packet => ({
   source,
   destination,

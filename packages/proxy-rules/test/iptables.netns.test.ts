@@ -5,7 +5,14 @@ import type { Family } from '../src/ip.js';
 import { iptablesHooks, renderIptablesRestore } from '../src/iptables-render.js';
 import type { Service } from '../src/model.js';
 import { ep, model, service, slice } from './fixtures.js';
-import { ADDR, type Topology, buildTopology, connect, startEcho } from './topology.js';
+import {
+  ADDR,
+  type Topology,
+  buildTopology,
+  connect,
+  expectLbSourceRanges,
+  startEcho,
+} from './topology.js';
 
 // The iptables backend loaded with iptables-restore/ip6tables-restore in a node namespace,
 // proven with real connections through the same topology as the nftables tests.
@@ -96,23 +103,7 @@ describe('iptables-restore backend', () => {
   });
 
   it('LoadBalancer ingress IP: allowed source ranges reach an endpoint, others are dropped', async () => {
-    const lb = (ranges: string[]): Service =>
-      service(
-        'lb',
-        {
-          type: 'LoadBalancer',
-          clusterIP: CIP,
-          loadBalancerSourceRanges: ranges,
-          ports: [{ name: 'http', port: 80, nodePort: 30080 }],
-        },
-        { lbIngress: [{ ip: '198.51.100.1' }] },
-      );
-    await apply([lb(['172.31.0.0/24'])], [slice('lb', [EP2])]);
-    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['ep2 10.244.2.1']);
-    await apply([lb(['10.0.0.0/8'])], [slice('lb', [EP2])]);
-    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['TIMEOUT']);
-    // NodePorts are not subject to the ranges (as upstream).
-    expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ep2 10.244.2.1']);
+    await expectLbSourceRanges(topo, apply, CIP);
   });
 
   it('removing a service deletes its chains', async () => {

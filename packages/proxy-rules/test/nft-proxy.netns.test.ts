@@ -11,7 +11,15 @@ import {
 import { NftSyncer } from '../src/nft-syncer.js';
 import { ProxyRules } from '../src/proxy-state.js';
 import { ep, model, service, slice } from './fixtures.js';
-import { ADDR, type Topology, buildTopology, connect, nft, startEcho } from './topology.js';
+import {
+  ADDR,
+  type Topology,
+  buildTopology,
+  connect,
+  expectLbSourceRanges,
+  nft,
+  startEcho,
+} from './topology.js';
 
 // Real nftables, real connections: the rules are loaded with `nft -f` in a node namespace and
 // clients in other namespaces connect through them to echo servers.
@@ -34,6 +42,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all((topo?.all ?? []).map((ns) => ns.delete()));
 });
+
+/** By hand: the service-ips element of `ip`:80/tcp goes, as an operator's mistake would. */
+async function deleteDispatch(ip: string): Promise<void> {
+  await nft(
+    topo.node,
+    `delete element inet switchyard-proxy service-ips-v4 { ${ip} . tcp . 80 }\n`,
+  );
+}
 
 async function apply(services: Service[], slices: ReturnType<typeof slice>[]): Promise<void> {
   await syncer.sync(compile(model(services, slices, topo.nodeInfo)).ruleset);
@@ -242,15 +258,7 @@ describe('nftables rules in a node namespace', () => {
     await syncer.resync(one);
     // By hand: rules flushed (map elements survive a table flush) and one element deleted.
     await topo.node.exec(['nft', 'flush', 'table', 'inet', 'switchyard-proxy']);
-    await topo.node.exec([
-      'nft',
-      'delete',
-      'element',
-      'inet',
-      'switchyard-proxy',
-      'service-ips-v4',
-      '{ 10.96.0.11 . tcp . 80 }',
-    ]);
+    await deleteDispatch('10.96.0.11');
     // Removing `old` deletes that element again: nft fails the whole transaction and the
     // syncer replaces the table instead.
     const two = compile(
@@ -314,15 +322,7 @@ describe('nftables rules in a node namespace', () => {
     });
     expect(await connect(topo.client, CIP, 80)).toEqual([`ep2 ${ADDR.client}`]);
 
-    await topo.node.exec([
-      'nft',
-      'delete',
-      'element',
-      'inet',
-      'switchyard-proxy',
-      'service-ips-v4',
-      '{ 10.96.0.11 . tcp . 80 }',
-    ]);
+    await deleteDispatch('10.96.0.11');
     await topo.node.exec(['nft', 'flush', 'chain', 'inet', 'switchyard-proxy', 'services']);
     rules.deleteService('default', 'old');
     rules.upsertEndpointSlice(slice('web', [EP1]));
@@ -332,23 +332,7 @@ describe('nftables rules in a node namespace', () => {
   });
 
   it('LoadBalancer ingress IP: allowed source ranges reach an endpoint, others are dropped', async () => {
-    const lb = (ranges: string[]): Service =>
-      service(
-        'lb',
-        {
-          type: 'LoadBalancer',
-          clusterIP: CIP,
-          loadBalancerSourceRanges: ranges,
-          ports: [{ name: 'http', port: 80, nodePort: 30080 }],
-        },
-        { lbIngress: [{ ip: '198.51.100.1' }] },
-      );
-    await apply([lb(['172.31.0.0/24'])], [slice('lb', [EP2])]);
-    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['ep2 10.244.2.1']);
-    await apply([lb(['10.0.0.0/8'])], [slice('lb', [EP2])]);
-    expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['TIMEOUT']);
-    // NodePorts are not subject to the ranges (as upstream).
-    expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ep2 10.244.2.1']);
+    await expectLbSourceRanges(topo, apply, CIP);
   });
 
   it('never touches other tables', async () => {

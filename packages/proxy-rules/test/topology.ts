@@ -1,5 +1,7 @@
 import { type Netns, createNetns, createVethPair } from '@switchyard/linux';
-import type { NodeInfo } from '../src/model.js';
+import { expect } from 'vitest';
+import type { EndpointSlice, NodeInfo, Service } from '../src/model.js';
+import { ep, service, slice } from './fixtures.js';
 
 /**
  * A node namespace routing (no bridge, so no br_netfilter) to pod namespaces over point-to-point
@@ -185,4 +187,34 @@ export async function tableListing(ns: Netns): Promise<string[]> {
       return JSON.stringify({ kind, ...rest, ...sorted });
     })
     .sort();
+}
+
+/**
+ * A LoadBalancer ingress IP with `loadBalancerSourceRanges`, as every backend must handle it:
+ * the outside namespace reaches an endpoint while its range is allowed (masqueraded: ep2 sees the
+ * node's address on its link) and is dropped when not; the NodePort ignores the ranges (as
+ * upstream). `apply` loads a model with the backend under test.
+ */
+export async function expectLbSourceRanges(
+  topo: Topology,
+  apply: (services: Service[], slices: EndpointSlice[]) => Promise<void>,
+  clusterIP: string,
+): Promise<void> {
+  const lb = (ranges: string[]): Service =>
+    service(
+      'lb',
+      {
+        type: 'LoadBalancer',
+        clusterIP,
+        loadBalancerSourceRanges: ranges,
+        ports: [{ name: 'http', port: 80, nodePort: 30080 }],
+      },
+      { lbIngress: [{ ip: '198.51.100.1' }] },
+    );
+  const endpoints = [slice('lb', [ep(ADDR.ep2, { node: 'node-b' })])];
+  await apply([lb(['172.31.0.0/24'])], endpoints);
+  expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['ep2 10.244.2.1']);
+  await apply([lb(['10.0.0.0/8'])], endpoints);
+  expect(await connect(topo.outside, '198.51.100.1', 80)).toEqual(['TIMEOUT']);
+  expect(await connect(topo.outside, ADDR.nodeExternal, 30080)).toEqual(['ep2 10.244.2.1']);
 }
