@@ -4,7 +4,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { inClusterCredentials, SERVICE_ACCOUNT_DIR } from './in-cluster.js';
 import { KubeConfigError } from './kube-config-error.js';
 import type { KubeCredentials } from './kube-credentials.js';
-import { readKubeconfig } from './kubeconfig-file.js';
 
 /**
  * Where credentials come from when no kubeconfig file is named: `default` is client-node's
@@ -41,6 +40,8 @@ export async function loadKubeConfig(
 }
 
 async function fromFile(path: string): Promise<KubeCredentials> {
+  // The YAML parser is loaded on first use too: a pod's ServiceAccount and `--help` need none.
+  const { readKubeconfig } = await import('./kubeconfig-file.js');
   const reading = await readKubeconfig(path);
   if (reading.kind === 'credentials') return reading.credentials;
   return clientNode(path, (kc) => kc.loadFromFile(path));
