@@ -34,6 +34,7 @@ const USER_FIELDS = new Set([
 ]);
 
 type Fields = Record<string, unknown>;
+type Fail = (detail: string, cause?: unknown) => KubeConfigError;
 
 /**
  * Reads the kubeconfig at `path` and the files its current context names (relative paths are
@@ -41,7 +42,7 @@ type Fields = Record<string, unknown>;
  * parsed, has no usable current context, or names a file that cannot be read.
  */
 export async function readKubeconfig(path: string): Promise<KubeconfigReading> {
-  const fail = (detail: string, cause?: unknown): KubeConfigError =>
+  const fail: Fail = (detail, cause) =>
     new KubeConfigError(path, cause === undefined ? detail : `${detail}: ${messageOf(cause)}`, {
       cause,
     });
@@ -58,7 +59,23 @@ export async function readKubeconfig(path: string): Promise<KubeconfigReading> {
     throw fail('not valid YAML', e);
   }
   if (!isFields(doc)) throw fail('not a kubeconfig (the top level is not a mapping)');
+  const { cluster, user } = currentContext(doc, fail);
+  const reason = clientNodeReason(cluster.fields, user.fields);
+  if (reason) return { kind: 'client-node', reason };
+  return {
+    kind: 'credentials',
+    credentials: await credentials(cluster, user, dirname(path), fail),
+  };
+}
 
+interface Named {
+  /** `cluster "name"`, for messages. */
+  label: string;
+  fields: Fields;
+}
+
+/** The current context's cluster and user (no fields when the context names no user). */
+function currentContext(doc: Fields, fail: Fail): { cluster: Named; user: Named } {
   const contextName = doc['current-context'];
   if (typeof contextName !== 'string' || !contextName) throw fail('has no current-context');
   const context = entry(doc, 'contexts', 'context', contextName, fail);
@@ -66,101 +83,115 @@ export async function readKubeconfig(path: string): Promise<KubeconfigReading> {
   if (typeof clusterName !== 'string' || !clusterName) {
     throw fail(`context "${contextName}" names no cluster`);
   }
-  const cluster = entry(doc, 'clusters', 'cluster', clusterName, fail);
   const userName = context['user'];
-  const user =
-    typeof userName === 'string' && userName ? entry(doc, 'users', 'user', userName, fail) : {};
+  const hasUser = typeof userName === 'string' && userName !== '';
+  return {
+    cluster: {
+      label: `cluster "${clusterName}"`,
+      fields: entry(doc, 'clusters', 'cluster', clusterName, fail),
+    },
+    user: {
+      label: `user "${hasUser ? userName : ''}"`,
+      fields: hasUser ? entry(doc, 'users', 'user', userName, fail) : {},
+    },
+  };
+}
 
+/** Why client-node must load this context, or undefined when CertTokenCredentials can carry it. */
+function clientNodeReason(cluster: Fields, user: Fields): string | undefined {
   const other =
     present(cluster).find((k) => !CLUSTER_FIELDS.has(k)) ??
     present(user).find((k) => !USER_FIELDS.has(k));
-  if (other) return { kind: 'client-node', reason: `uses ${other}` };
+  if (other) return `uses ${other}`;
   // Both forms of one thing: client-node and client-go disagree on which wins, so the file keeps
-  // meaning what it meant before this loader existed.
-  for (const [a, b] of [
-    [cluster, 'certificate-authority'],
-    [user, 'client-certificate'],
-    [user, 'client-key'],
-  ] as const) {
-    if (value(a, b) !== undefined && value(a, `${b}-data`) !== undefined) {
-      return { kind: 'client-node', reason: `sets both ${b} and ${b}-data` };
+  // meaning what it meant before this reader existed (client-node also ignores tokenFile).
+  const pairs: [Fields, string, string][] = [
+    [cluster, 'certificate-authority', 'certificate-authority-data'],
+    [user, 'client-certificate', 'client-certificate-data'],
+    [user, 'client-key', 'client-key-data'],
+    [user, 'token', 'tokenFile'],
+  ];
+  for (const [fields, a, b] of pairs) {
+    if (value(fields, a) !== undefined && value(fields, b) !== undefined) {
+      return `sets both ${a} and ${b}`;
     }
   }
-  if (value(user, 'token') !== undefined && value(user, 'tokenFile') !== undefined) {
-    return { kind: 'client-node', reason: 'sets both token and tokenFile' };
-  }
+  return undefined;
+}
 
-  const server = stringField(cluster, 'server', `cluster "${clusterName}"`, fail);
-  if (server === undefined) throw fail(`cluster "${clusterName}" has no server`);
+async function credentials(
+  cluster: Named,
+  user: Named,
+  dir: string,
+  fail: Fail,
+): Promise<CertTokenCredentials> {
+  const server = stringField(cluster, 'server', fail);
+  if (server === undefined) throw fail(`${cluster.label} has no server`);
   let url: URL;
   try {
     url = new URL(server);
   } catch (e) {
-    throw fail(`cluster "${clusterName}" server "${server}" is not a URL`, e);
+    throw fail(`${cluster.label} server "${server}" is not a URL`, e);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw fail(`cluster "${clusterName}" server "${server}" is not http(s)`);
+    throw fail(`${cluster.label} server "${server}" is not http(s)`);
   }
-  const skip = value(cluster, 'insecure-skip-tls-verify');
+  const skip = value(cluster.fields, 'insecure-skip-tls-verify');
   if (skip !== undefined && typeof skip !== 'boolean') {
-    throw fail(`cluster "${clusterName}" insecure-skip-tls-verify must be true or false`);
+    throw fail(`${cluster.label} insecure-skip-tls-verify must be true or false`);
   }
-
-  const dir = dirname(path);
-  const material = async (
-    fields: Fields,
-    name: string,
-    owner: string,
-  ): Promise<Material | undefined> => {
-    const file = stringField(fields, name, owner, fail);
-    if (file !== undefined) {
-      const f = new RefreshingFile(resolve(dir, file));
-      await f.read().catch((e: unknown) => {
-        throw fail(`${owner} ${name} ${f.path}`, e);
-      });
-      return f;
-    }
-    const data = stringField(fields, `${name}-data`, owner, fail);
-    if (data === undefined) return undefined;
-    const bytes = Buffer.from(data, 'base64');
-    if (!bytes.length) throw fail(`${owner} ${name}-data is not base64`);
-    return bytes;
-  };
-  const userOwner = `user "${String(userName)}"`;
-  const cert = await material(user, 'client-certificate', userOwner);
-  const key = await material(user, 'client-key', userOwner);
+  const ca = await material(cluster, 'certificate-authority', dir, fail);
+  const cert = await material(user, 'client-certificate', dir, fail);
+  const key = await material(user, 'client-key', dir, fail);
   if ((cert === undefined) !== (key === undefined)) {
-    throw fail(`${userOwner} needs both client-certificate and client-key, or neither`);
+    throw fail(`${user.label} needs both client-certificate and client-key, or neither`);
   }
-  const tokenFile = stringField(user, 'tokenFile', userOwner, fail);
-  let token: string | RefreshingFile | undefined = stringField(user, 'token', userOwner, fail);
-  if (tokenFile !== undefined) {
-    token = new RefreshingFile(resolve(dir, tokenFile));
-    await token.read().catch((e: unknown) => {
-      throw fail(`${userOwner} tokenFile`, e);
-    });
-  }
-  const ca = await material(cluster, 'certificate-authority', `cluster "${clusterName}"`);
-  return {
-    kind: 'credentials',
-    credentials: new CertTokenCredentials({
-      server: server.replace(/\/+$/, ''),
-      ...(ca ? { ca } : {}),
-      ...(cert && key ? { cert, key } : {}),
-      ...(token !== undefined ? { token } : {}),
-      insecureSkipTlsVerify: skip === true,
-    }),
-  };
+  const tokenFile = stringField(user, 'tokenFile', fail);
+  const token =
+    tokenFile === undefined
+      ? stringField(user, 'token', fail)
+      : await openFile(user, 'tokenFile', resolve(dir, tokenFile), fail);
+  return new CertTokenCredentials({
+    server: server.replace(/\/+$/, ''),
+    ...(ca ? { ca } : {}),
+    ...(cert && key ? { cert, key } : {}),
+    ...(token !== undefined ? { token } : {}),
+    insecureSkipTlsVerify: skip === true,
+  });
+}
+
+/** `name` (a file path) or `name-data` (base64), whichever is set. */
+async function material(
+  owner: Named,
+  name: string,
+  dir: string,
+  fail: Fail,
+): Promise<Material | undefined> {
+  const file = stringField(owner, name, fail);
+  if (file !== undefined) return openFile(owner, name, resolve(dir, file), fail);
+  const data = stringField(owner, `${name}-data`, fail);
+  if (data === undefined) return undefined;
+  const bytes = Buffer.from(data, 'base64');
+  if (!bytes.length) throw fail(`${owner.label} ${name}-data is not base64`);
+  return bytes;
+}
+
+/** A file read once now, so a missing one fails at load, naming the field that names it. */
+async function openFile(
+  owner: Named,
+  name: string,
+  path: string,
+  fail: Fail,
+): Promise<RefreshingFile> {
+  const f = new RefreshingFile(path);
+  await f.read().catch((e: unknown) => {
+    throw fail(`${owner.label} ${name} ${path}`, e);
+  });
+  return f;
 }
 
 /** The `item` mapping of the first `list` element named `name` (client-node takes the first too). */
-function entry(
-  doc: Fields,
-  list: string,
-  item: string,
-  name: string,
-  fail: (detail: string) => KubeConfigError,
-): Fields {
+function entry(doc: Fields, list: string, item: string, name: string, fail: Fail): Fields {
   const items = doc[list];
   const found = Array.isArray(items)
     ? (items as unknown[]).find((e) => isFields(e) && e['name'] === name)
@@ -181,15 +212,10 @@ function value(fields: Fields, name: string): unknown {
   return v === null || v === '' ? undefined : v;
 }
 
-function stringField(
-  fields: Fields,
-  name: string,
-  owner: string,
-  fail: (detail: string) => KubeConfigError,
-): string | undefined {
-  const v = value(fields, name);
+function stringField(owner: Named, name: string, fail: Fail): string | undefined {
+  const v = value(owner.fields, name);
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw fail(`${owner} ${name} must be a string`);
+  if (typeof v !== 'string') throw fail(`${owner.label} ${name} must be a string`);
   return v;
 }
 
