@@ -162,13 +162,13 @@ export class Exchange implements UpstreamUser, ResponseSink {
     if (up.socket.timeout !== ms) up.socket.setTimeout(ms);
   }
 
-  onData(data: Buffer): void {
+  onData(buf: Buffer, length: number): void {
     const up = this.upstream;
     if (!up) return;
     this.gotBytes = true;
     const client = this.conn.socket;
     try {
-      up.parser.execute(data);
+      up.parser.execute(buf, length);
     } catch (e) {
       this.upstreamFailed(e as Error);
     } finally {
@@ -315,16 +315,17 @@ export class Exchange implements UpstreamUser, ResponseSink {
     this.heldHead = undefined;
   }
 
-  onBody(data: Buffer): void {
-    if (this.finished || data.length === 0) return;
+  onBody(buf: Buffer, start: number, end: number): void {
+    if (this.finished || end === start) return;
     const client = this.conn.socket;
     const head = this.heldHead;
-    if (head !== undefined && !this.chunked && data.length <= SMALL_BODY) {
+    if (head !== undefined && !this.chunked && end - start <= SMALL_BODY) {
       // The usual small response: head and body in one string, one write, no writev.
       this.heldHead = undefined;
-      client.write(head + data.toString('latin1'), 'latin1');
+      client.write(head + buf.toString('latin1', start, end), 'latin1');
       return;
     }
+    const data = buf.subarray(start, end);
     // More than one write: they leave together when this read is done (see onData).
     if (!this.corked) {
       this.corked = true;

@@ -77,8 +77,8 @@ export class ResponseHead {
 /** Receives what the parser finds, in order: one head, body slices, then end. */
 export interface ResponseSink {
   onHead(head: ResponseHead): void;
-  /** A slice of body bytes (chunked framing already removed); only valid during the call. */
-  onBody(data: Buffer): void;
+  /** Body bytes buf[start..end) (chunked framing already removed); only valid during the call. */
+  onBody(buf: Buffer, start: number, end: number): void;
   /** `clean`: no bytes followed the response (else the connection must not be reused). */
   onEnd(clean: boolean): void;
 }
@@ -183,55 +183,59 @@ export class ResponseParser {
   }
 
   /**
-   * Feeds bytes from the socket. Parsing stops at the end of the response; `onEnd` says whether
-   * the bytes ended there too (anything after it means the connection must not be reused).
+   * Feeds bytes from the socket: data[0..end). Parsing stops at the end of the response;
+   * `onEnd` says whether the bytes ended there too (anything after it means the connection
+   * must not be reused).
    */
-  execute(data: Buffer): void {
+  execute(data: Buffer, end = data.length): void {
     let buf = data;
+    let stop = end;
     let at = 0;
-    while (at < buf.length) {
+    while (at < stop) {
       switch (this.state) {
         case State.Done:
           throw new UpstreamProtocolError('unexpected data from upstream');
         case State.Head: {
           if (this.carry) {
-            buf = Buffer.concat([this.carry, buf.subarray(at)]);
+            buf = Buffer.concat([this.carry, buf.subarray(at, stop)]);
+            stop = buf.length;
             at = 0;
             this.carry = undefined;
           }
-          const end = buf.indexOf(CRLF_CRLF, at);
-          if (end < 0 ? buf.length - at > MAX_HEAD_BYTES : end - at > MAX_HEAD_BYTES)
+          let headEnd = buf.indexOf(CRLF_CRLF, at);
+          if (headEnd + 4 > stop) headEnd = -1; // bytes past `stop` are not this read's
+          if (headEnd < 0 ? stop - at > MAX_HEAD_BYTES : headEnd - at > MAX_HEAD_BYTES)
             throw new UpstreamProtocolError('response head too large');
-          if (end < 0) {
-            this.carry = Buffer.from(buf.subarray(at));
+          if (headEnd < 0) {
+            this.carry = Buffer.from(buf.subarray(at, stop));
             return;
           }
           const head = at;
-          at = end + 4;
-          if (this.parseHead(buf, head, end + 2)) {
-            this.complete(at === buf.length);
+          at = headEnd + 4;
+          if (this.parseHead(buf, head, headEnd + 2)) {
+            this.complete(at === stop);
             return;
           }
           break;
         }
         case State.Length: {
-          const n = Math.min(this.remaining, buf.length - at);
+          const n = Math.min(this.remaining, stop - at);
           this.remaining -= n;
-          this.sink?.onBody(buf.subarray(at, at + n));
+          this.sink?.onBody(buf, at, at + n);
           at += n;
           if (this.remaining === 0) {
-            this.complete(at === buf.length);
+            this.complete(at === stop);
             return;
           }
           break;
         }
         case State.UntilClose:
-          this.sink?.onBody(at === 0 ? buf : buf.subarray(at));
+          this.sink?.onBody(buf, at, stop);
           return;
         case State.ChunkData: {
-          const n = Math.min(this.remaining, buf.length - at);
+          const n = Math.min(this.remaining, stop - at);
           this.remaining -= n;
-          this.sink?.onBody(buf.subarray(at, at + n));
+          this.sink?.onBody(buf, at, at + n);
           at += n;
           if (this.remaining === 0) this.state = State.ChunkEnd;
           break;
@@ -239,11 +243,11 @@ export class ResponseParser {
         case State.ChunkLine:
         case State.ChunkEnd:
         case State.Trailers: {
-          const line = this.line(buf, at);
+          const line = this.line(stop === buf.length ? buf : buf.subarray(0, stop), at);
           if (line === undefined) return;
           at = line.next;
           if (this.onLine(line.text)) {
-            this.complete(at === buf.length);
+            this.complete(at === stop);
             return;
           }
           break;

@@ -1,12 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { Endpoint } from './endpoints.js';
 import { ResponseParser } from './response-parser.js';
 
 /** The exchange currently using a connection; it hears everything that happens to the socket. */
 export interface UpstreamUser {
   onConnect(): void;
-  onData(data: Buffer): void;
+  /** buf[0..length) arrived; only valid during the call. */
+  onData(buf: Buffer, length: number): void;
   onTimeout(): void;
   /** The socket closed while in use; `error` if it failed (reset, refused, ...). */
   onClosed(error: Error | undefined): void;
@@ -32,17 +32,17 @@ export class UpstreamConnection {
   /** It served a request before this one (a reset before any byte may just be a stale socket). */
   reused = false;
   connected = false;
-  /** When it was last put back in the pool (performance.now()). */
+  /** The pool's clock tick when it was last put back in the pool. */
   idleSince = 0;
   private error: Error | undefined;
 
   readonly socket: Socket;
 
   constructor(
-    ep: Endpoint,
-    readonly key: string,
+    readonly endpoint: Endpoint,
     pool: UpstreamPool,
   ) {
+    const ep = endpoint;
     const socket = connect({
       host: ep.address,
       port: ep.port,
@@ -51,7 +51,7 @@ export class UpstreamConnection {
         buffer: () => this.readBuffer(),
         callback: (n: number, buf: Uint8Array): boolean => {
           // Bytes on an idle connection answer nothing we asked: it cannot be trusted any more.
-          if (this.user) this.user.onData((buf as Buffer).subarray(0, n));
+          if (this.user) this.user.onData(buf as Buffer, n);
           else socket.destroy();
           return true; // keep reading (backpressure pauses the socket explicitly)
         },
@@ -86,27 +86,37 @@ export class UpstreamConnection {
 
 /**
  * Idle keep-alive connections per endpoint, most recently used first (the same policy as the
- * proxy's http.Agent): idle ones are closed after `idleMs` (checked every `idleMs / 8`, so
- * within 4.5 s by default), below the 5 s Node backends use, so a reused connection is rarely
- * one the backend is just closing. The idle limit is kept by one sweep timer rather than a
- * socket timeout, so handing a connection out and back costs no timer changes.
+ * proxy's http.Agent): idle ones are closed after `idleMs`, below the 5 s Node backends use,
+ * so a reused connection is rarely one the backend is just closing. One sweep timer keeps the
+ * idle limit with a coarse clock (ticks of at least 100 ms, about idleMs / 8), so handing a
+ * connection out and back costs no timer changes and no clock reads. Lists are kept by address,
+ * then port: no key string is built per request.
  */
 export class UpstreamPool {
-  private readonly idle = new Map<string, UpstreamConnection[]>();
+  private readonly idle = new Map<string, Map<number, UpstreamConnection[]>>();
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly tickMs: number;
+  /** How many ticks a connection may stay idle. */
+  private readonly idleTicks: number;
+  private tick = 0;
 
   constructor(
-    private readonly idleMs = 4000,
+    idleMs = 4000,
     private readonly maxIdlePerEndpoint = 256,
-  ) {}
+  ) {
+    this.tickMs = Math.max(100, idleMs / 8);
+    this.idleTicks = Math.max(1, Math.floor(idleMs / this.tickMs));
+  }
+
+  private list(ep: Endpoint): UpstreamConnection[] | undefined {
+    return this.idle.get(ep.address)?.get(ep.port);
+  }
 
   /** An idle connection to `ep` or a new one (connecting, with `connectMs` as its timeout). */
   acquire(ep: Endpoint, user: UpstreamUser, connectMs: number): UpstreamConnection {
-    const key = `${ep.address}:${ep.port}`;
-    const list = this.idle.get(key);
-    const oldest = performance.now() - this.idleMs;
+    const list = this.list(ep);
     for (let conn = list?.pop(); conn; conn = list?.pop()) {
-      if (conn.idleSince < oldest) {
+      if (this.tick - conn.idleSince >= this.idleTicks) {
         conn.socket.destroy();
         continue;
       }
@@ -114,7 +124,7 @@ export class UpstreamPool {
       conn.user = user;
       return conn;
     }
-    const fresh = new UpstreamConnection(ep, key, this);
+    const fresh = new UpstreamConnection(ep, this);
     fresh.socket.setTimeout(connectMs);
     fresh.user = user;
     return fresh;
@@ -125,30 +135,38 @@ export class UpstreamPool {
     conn.user = undefined;
     const socket = conn.socket;
     if (socket.destroyed) return;
-    let list = this.idle.get(conn.key);
+    const { address, port } = conn.endpoint;
+    let ports = this.idle.get(address);
+    if (!ports) {
+      ports = new Map();
+      this.idle.set(address, ports);
+    }
+    let list = ports.get(port);
     if (!list) {
       list = [];
-      this.idle.set(conn.key, list);
+      ports.set(port, list);
     }
     if (list.length >= this.maxIdlePerEndpoint) {
       socket.destroy();
       return;
     }
     if (socket.isPaused()) socket.resume();
-    conn.idleSince = performance.now();
+    conn.idleSince = this.tick;
     list.push(conn);
-    this.sweeper ??= setInterval(() => this.sweep(), Math.max(100, this.idleMs / 8)).unref();
+    this.sweeper ??= setInterval(() => this.sweep(), this.tickMs).unref();
   }
 
-  /** Closes connections idle for longer than idleMs; stops when nothing is idle. */
+  /** Closes connections idle for idleTicks; stops when nothing is idle. */
   private sweep(): void {
-    const oldest = performance.now() - this.idleMs;
+    this.tick++;
     const expired: UpstreamConnection[] = [];
-    for (const list of this.idle.values()) {
-      // Oldest first: the lists are used from the end.
-      for (const c of list) {
-        if (c.idleSince >= oldest) break;
-        expired.push(c);
+    for (const ports of this.idle.values()) {
+      for (const list of ports.values()) {
+        // Oldest first: the lists are used from the end.
+        for (const c of list) {
+          if (this.tick - c.idleSince < this.idleTicks) break;
+          expired.push(c);
+        }
       }
     }
     for (const c of expired) c.socket.destroy();
@@ -160,16 +178,21 @@ export class UpstreamPool {
 
   /** Drops a closed connection from the idle lists. */
   forget(conn: UpstreamConnection): void {
-    const list = this.idle.get(conn.key);
-    if (!list) return;
+    const { address, port } = conn.endpoint;
+    const ports = this.idle.get(address);
+    const list = ports?.get(port);
+    if (!ports || !list) return;
     const i = list.indexOf(conn);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.idle.delete(conn.key);
+    if (list.length === 0) ports.delete(port);
+    if (ports.size === 0) this.idle.delete(address);
   }
 
   /** Closes every idle connection (server shutdown). */
   closeIdle(): void {
-    for (const list of [...this.idle.values()]) for (const c of [...list]) c.socket.destroy();
+    const all: UpstreamConnection[] = [];
+    for (const ports of this.idle.values()) for (const list of ports.values()) all.push(...list);
+    for (const c of all) c.socket.destroy();
     clearInterval(this.sweeper);
     this.sweeper = undefined;
   }

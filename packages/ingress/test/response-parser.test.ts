@@ -21,7 +21,7 @@ function parse(parts: string[], opts: { head?: boolean; close?: boolean } = {}):
   p.expect(
     {
       onHead: (h) => out.heads.push(h),
-      onBody: (d) => (out.body += d.toString('latin1')),
+      onBody: (b, start, end) => (out.body += b.toString('latin1', start, end)),
       onEnd: (clean) => out.ended.push(clean),
     },
     opts.head === true,
@@ -121,6 +121,30 @@ describe('ResponseParser framing', () => {
     ]);
     // Each field's line, for relaying it as it came.
     expect(h.text.slice(h.lineStart(2), h.lineEnd(2))).toBe('X-B: 2');
+  });
+
+  it('reads only data[0..end) of a reused read buffer, whatever stale bytes follow', () => {
+    const p = new ResponseParser();
+    const out: string[] = [];
+    const ended: boolean[] = [];
+    p.expect(
+      {
+        onHead: (h) => out.push(String(h.status)),
+        onBody: (b, start, end) => out.push(b.toString('latin1', start, end)),
+        onEnd: (clean) => ended.push(clean),
+      },
+      false,
+    );
+    // The buffer's tail holds a blank line and a body from an earlier read: not this one's.
+    const first = 'HTTP/1.1 200 OK\r\nContent-Length: 3';
+    const buf = Buffer.from(`${first}\r\n\r\nold`, 'latin1');
+    p.execute(buf, first.length);
+    expect(out).toEqual([]);
+    buf.write('\r\n\r\nab', 0, 'latin1');
+    p.execute(buf, 6);
+    buf.write('c', 0, 'latin1');
+    p.execute(buf, 1);
+    expect([out, ended]).toEqual([['200', 'ab', 'c'], [true]]);
   });
 
   it('bytes after the end of the response: reported as not clean', () => {
