@@ -1,12 +1,13 @@
 // Which loader a kubeconfig gets, what ours reads from it, and the typed errors for bad files.
 // The credentials are used against the real apiserver in kube-credentials.netns.test.ts.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { CertTokenCredentials } from '../src/cert-token-credentials.js';
+import { SERVICE_ACCOUNT_DIR } from '../src/in-cluster.js';
 import { KubeConfigError } from '../src/kube-config-error.js';
 import type { KubeCredentials } from '../src/kube-credentials.js';
 import { loadKubeConfig } from '../src/load-kube-config.js';
@@ -111,10 +112,17 @@ describe('loadKubeConfig: our own reader', () => {
     );
     vi.stubEnv('KUBERNETES_SERVICE_HOST', '10.96.0.1');
     vi.stubEnv('KUBERNETES_SERVICE_PORT', '443');
-    // This machine is not a pod: the ServiceAccount mount is missing, named in the error.
-    await expect(loadKubeConfig(undefined, 'in-cluster')).rejects.toThrow(
-      /cannot read \/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/ca\.crt/,
-    );
+    if (existsSync(join(SERVICE_ACCOUNT_DIR, 'ca.crt'))) {
+      // Run inside a pod: its own mount is read.
+      expect((await loadKubeConfig(undefined, 'in-cluster')).getCurrentCluster()?.server).toBe(
+        'https://10.96.0.1:443',
+      );
+    } else {
+      // Not a pod: the missing ServiceAccount mount is named in the error.
+      await expect(loadKubeConfig(undefined, 'in-cluster')).rejects.toThrow(
+        /cannot read \/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/ca\.crt/,
+      );
+    }
   });
 });
 
