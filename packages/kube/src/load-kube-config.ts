@@ -17,7 +17,8 @@ export type KubeConfigFallback = 'default' | 'in-cluster';
  * ServiceAccount and a kubeconfig with certificates or a token are read here; anything else
  * (exec plugins, auth providers, proxies, several files in $KUBECONFIG, ...) is handed to
  * client-node's KubeConfig, imported only then: it costs about half a second of CPU to load.
- * Throws KubeConfigError when a file cannot be read or parsed.
+ * Throws KubeConfigError when a file cannot be read or parsed, or `in-cluster` finds no pod
+ * environment or ServiceAccount mount.
  */
 export async function loadKubeConfig(
   path: string | undefined,

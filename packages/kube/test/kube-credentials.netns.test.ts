@@ -5,6 +5,7 @@
 // a kubeconfig naming a missing file). Who the apiserver took us for comes from a
 // SelfSubjectReview, so each case proves which credential was sent.
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -174,6 +175,47 @@ describe('our credentials against the apiserver', () => {
     expect(await whoami(client)).toBe(`system:serviceaccount:${NS}:a`);
     replace(join(sa, 'token'), tokenB);
     expect(await whoami(client)).toBe(`system:serviceaccount:${NS}:b`);
+  });
+});
+
+describe('connections', () => {
+  it('sequential requests share one kept-alive TLS connection (client-node opens one each)', async () => {
+    // A TCP relay on loopback in front of the apiserver counts the connections clients open.
+    let accepted = 0;
+    const open = new Set<Socket>();
+    const relay = createServer((inbound) => {
+      accepted++;
+      const outbound = connect(Number(server.port), server.hostname);
+      for (const s of [inbound, outbound]) {
+        open.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => open.delete(s));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    try {
+      const via = `https://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+      const countFor = async (creds: KubeCredentials): Promise<number> => {
+        accepted = 0;
+        const client = new KubeClient(creds);
+        for (let i = 0; i < 5; i++)
+          expect(await whoami(client)).toBe(`system:serviceaccount:${NS}:a`);
+        return accepted;
+      };
+      const ours = kubeconfig(
+        'relay.yaml',
+        { server: via, 'certificate-authority-data': caData },
+        { token: tokenA },
+      );
+      expect(await countFor(await loadKubeConfig(ours, 'default'))).toBe(1);
+      const kc = new KubeConfig();
+      kc.loadFromFile(ours);
+      expect(await countFor(kc)).toBe(5);
+    } finally {
+      for (const s of open) s.destroy();
+      await new Promise((r) => relay.close(r));
+    }
   });
 });
 
