@@ -273,11 +273,19 @@ function monitor(p) {
     }
   });
   const probe = 'bench-monitor-probe';
+  // Each probe changes the ruleset generation, which restarts a dump nft monitor has under way:
+  // probing every second kept a 10k-service dump that takes longer than that from ever finishing
+  // (a livelock: no line in 120 s). So the probes back off, leaving the dump longer and longer
+  // quiet spells to complete in.
   const ready = (async () => {
-    for (let attempt = 0; attempt < 120; attempt++) {
+    for (
+      let attempt = 0, waitMs = 1000;
+      attempt < 30;
+      attempt++, waitMs = Math.min(waitMs * 2, 20_000)
+    ) {
       const heard = new Promise((resolve) => {
         waiters.set(probe, resolve);
-        setTimeout(() => waiters.delete(probe) && resolve(NaN), 1000);
+        setTimeout(() => waiters.delete(probe) && resolve(NaN), waitMs);
       });
       const ns = ['ip', 'netns', 'exec', p.node.netns, 'nft'];
       await run([...ns, 'add', 'table', 'inet', probe]);
