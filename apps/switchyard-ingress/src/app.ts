@@ -8,7 +8,6 @@ import {
   createIngressServer,
   type Ingress,
   type IngressClass,
-  type ResponseRecord,
 } from '@switchyard/ingress';
 import {
   Informer,
@@ -34,6 +33,7 @@ import {
   type ReferenceGrant,
 } from './gateway-types.js';
 import { SecretCache } from './secret-cache.js';
+import { responseMetrics } from './response-metrics.js';
 import { planStatusWrites } from './status-plan.js';
 import { TlsSync } from './tls-sync.js';
 
@@ -58,16 +58,6 @@ export async function startSwitchyardIngress(
 ): Promise<SwitchyardIngress> {
   const client = new KubeClient(await loadKubeConfig(flags.kubeconfig, 'default'));
   const registry = new Registry();
-  const requests = registry.counter(
-    'switchyard_ingress_requests_total',
-    'Requests answered, by server, route and status code.',
-    ['server', 'route', 'code'],
-  );
-  const durations = registry.histogram(
-    'switchyard_ingress_request_duration_seconds',
-    'Time from request to the end of the response, by server and route.',
-    ['server', 'route'],
-  );
   const rebuilds = registry.counter(
     'switchyard_ingress_table_swaps_total',
     'Route tables built and swapped in.',
@@ -145,11 +135,7 @@ export async function startSwitchyardIngress(
   const tlsSync = new TlsSync(tls, secrets, logger);
   const routers = { http: new Router(new RouteTable([])), https: new Router(new RouteTable([])) };
 
-  const onResponse = (server: string) => (r: ResponseRecord) => {
-    const route = r.route ?? 'none';
-    requests.inc({ server, route, code: String(r.status) });
-    durations.observe({ server, route }, r.durationMs / 1000);
-  };
+  const onResponse = responseMetrics(registry);
   const onEvent = (e: { level: 'warn' | 'error'; msg: string }): void =>
     logger[e.level](e.msg, { ...e });
   const http = createIngressServer(routers.http, {
