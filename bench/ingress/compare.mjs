@@ -1,6 +1,6 @@
 // switchyard-ingress vs nginx (Debian) vs @fastify/http-proxy: wrk against each proxy, all with
 // the same routes to the same backend, keep-alive on both sides. Not a test.
-//   npx tsc -b packages/ingress/tsconfig.lib.json
+//   npx tsc -b apps/switchyard-ingress/tsconfig.lib.json   (builds @switchyard/ingress and kube too)
 //   node bench/ingress/compare.mjs [rounds, default 3] [seconds per run, default 8]
 // Each proxy is pinned to core 0; wrk (1 thread, 50 connections) and the backend (a static nginx
 // answer, so it is never the limit) share core 1. Rounds alternate the proxies so a burst of
@@ -200,6 +200,7 @@ try {
         start(['taskset', '-c', '0', 'nginx', '-c', proxyConf, '-p', join(dir, 'nginx')], 'nginx'),
     }),
     'switchyard-ingress': node('servers.mjs', 'standalone'),
+    'ingress library only': node('servers.mjs', 'library'),
     'embedded handler': node('servers.mjs', 'embedded'),
     '@fastify/http-proxy': node('servers.mjs', 'fastify'),
     'plain node:http': node('plain-proxy.mjs'),

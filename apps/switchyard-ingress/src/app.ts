@@ -1,14 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { V1EndpointSlice, V1Namespace, V1Service } from '@kubernetes/client-node';
-import {
-  RouteTable,
-  Router,
-  TlsStore,
-  createIngressServer,
-  type Ingress,
-  type IngressClass,
-} from '@switchyard/ingress';
+import { RouteTable, Router, TlsStore, type Ingress, type IngressClass } from '@switchyard/ingress';
 import {
   Informer,
   KubeApiError,
@@ -33,7 +26,7 @@ import {
   type ReferenceGrant,
 } from './gateway-types.js';
 import { SecretCache } from './secret-cache.js';
-import { responseMetrics } from './response-metrics.js';
+import { createProxyServers } from './proxy-servers.js';
 import { planStatusWrites } from './status-plan.js';
 import { TlsSync } from './tls-sync.js';
 
@@ -135,27 +128,14 @@ export async function startSwitchyardIngress(
   const tlsSync = new TlsSync(tls, secrets, logger);
   const routers = { http: new Router(new RouteTable([])), https: new Router(new RouteTable([])) };
 
-  const onResponse = responseMetrics(registry);
-  const onEvent = (e: { level: 'warn' | 'error'; msg: string }): void =>
-    logger[e.level](e.msg, { ...e });
-  const http = createIngressServer(routers.http, {
-    endpoints: endpoints.resolve,
-    onResponse: onResponse('http'),
-    onEvent,
-  });
-  const https = createIngressServer(routers.https, {
-    endpoints: endpoints.resolve,
-    tls,
-    onResponse: onResponse('https'),
-    onEvent,
-  });
+  const { http, https } = createProxyServers(routers, endpoints, tls, registry, logger);
   const listen = (s: Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, flags.host, () => resolve((s.address() as AddressInfo).port));
     });
   const httpPort = await listen(http, flags.httpPort);
-  const httpsPort = await listen(https as unknown as Server, flags.httpsPort);
+  const httpsPort = await listen(https, flags.httpsPort);
   logger.info('serving', { host: flags.host, httpPort, httpsPort });
 
   let state: ControllerState | undefined;
