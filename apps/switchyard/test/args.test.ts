@@ -112,6 +112,17 @@ describe('switchyard command line', () => {
       from: 'node',
       kubeconfig: '/tmp/kc',
     });
+    expect(
+      parseArgs(['explain', 'service', 'kube-system/kube-dns', '--node=node-2', '--from', 'node']),
+    ).toEqual({
+      kind: 'explain-service',
+      namespace: 'kube-system',
+      service: 'kube-dns',
+      node: 'node-2',
+      from: 'node',
+    });
+    expect(() => parseArgs(['explain', 'pod', 'x'])).toThrow(UsageError);
+    expect(() => parseArgs(['explain', 'service', 'web', '--from', 'mars'])).toThrow(UsageError);
   });
 
   it('help for no arguments', () => {

@@ -1,6 +1,5 @@
 import type { EndpointSlice, NodeObject, Service } from '@switchyard/proxy-rules';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError } from '../src/args.js';
 import { explainServiceOnNode } from '../src/explain.js';
 
 const node: NodeObject = {
@@ -78,25 +77,5 @@ describe('switchyard explain service', () => {
     expect(() => explainServiceOnNode({ ...state, name: 'nope', from: 'pod' })).toThrow(
       'service default/nope is not proxied on this node',
     );
-  });
-
-  it('parses its command line', () => {
-    expect(parseArgs(['explain', 'service', 'web'])).toEqual({
-      kind: 'explain-service',
-      namespace: 'default',
-      service: 'web',
-      from: 'pod',
-    });
-    expect(
-      parseArgs(['explain', 'service', 'kube-system/kube-dns', '--node=node-2', '--from', 'node']),
-    ).toEqual({
-      kind: 'explain-service',
-      namespace: 'kube-system',
-      service: 'kube-dns',
-      node: 'node-2',
-      from: 'node',
-    });
-    expect(() => parseArgs(['explain', 'pod', 'x'])).toThrow(UsageError);
-    expect(() => parseArgs(['explain', 'service', 'web', '--from', 'mars'])).toThrow(UsageError);
   });
 });
